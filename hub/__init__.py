@@ -1,0 +1,61 @@
+"""hub: compose once, approve, publish to every network, answer citizens, measure engagement."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from hub.config import Settings
+
+
+def create_app(settings: Settings | None = None, config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web application. Nothing happens at import time; workers call this too."""
+    from hub import crypto
+    from hub.auth import init_auth
+    from hub.extensions import csrf, db, limiter
+    from hub.i18n import init_i18n
+    from hub.web import init_web
+
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        HUB_SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        MAX_CONTENT_LENGTH=(settings.max_video_mb + 1) * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    if config:
+        app.config.update(config)
+
+    crypto.configure(settings.encryption_keys)
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_i18n(app)
+    init_auth(app)
+    init_web(app)
+
+    from hub.api import init_api
+
+    init_api(app)
+
+    from hub.admin import init_admin
+
+    init_admin(app)
+    return app
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # WAL lets the web app read while a worker writes; busy_timeout waits instead of failing.
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True}

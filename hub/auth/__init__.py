@@ -1,0 +1,104 @@
+"""Login (Flask-Security-Too: argon2, tracking, optional TOTP), throttling and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, request
+from flask_login import user_logged_out
+from flask_security import SQLAlchemyUserDatastore, user_authenticated
+from flask_security.signals import user_failed_authn
+from sqlalchemy import func, select
+
+from hub.extensions import db, limiter, security
+from hub.models import AuditEvent, Role, User
+from hub.models.types import utcnow
+
+user_datastore = SQLAlchemyUserDatastore(db, User, Role)
+
+LOCKOUT_FAILURES = 10
+LOCKOUT_WINDOW = timedelta(minutes=15)
+LOGIN_RATE = "20 per minute"
+
+
+def _derive(secret: str, purpose: str) -> str:
+    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).hexdigest()
+
+
+def init_auth(app: Flask) -> None:
+    secret = app.config["SECRET_KEY"]
+    app.config.setdefault("SECURITY_PASSWORD_HASH", "argon2")
+    app.config.setdefault("SECURITY_PASSWORD_SALT", _derive(secret, "password-salt"))
+    app.config.setdefault("SECURITY_TRACKABLE", True)
+    app.config.setdefault("SECURITY_REGISTERABLE", False)
+    app.config.setdefault("SECURITY_RECOVERABLE", False)
+    app.config.setdefault("SECURITY_CHANGEABLE", True)
+    app.config.setdefault("SECURITY_SEND_PASSWORD_CHANGE_EMAIL", False)
+    app.config.setdefault("SECURITY_POST_LOGIN_VIEW", "/admin/")
+    app.config.setdefault("SECURITY_POST_LOGOUT_VIEW", "/login")
+    app.config.setdefault("SECURITY_PASSWORD_LENGTH_MIN", 10)
+    app.config.setdefault("SECURITY_LOGOUT_METHODS", ["POST"])
+    app.config.setdefault("SECURITY_TWO_FACTOR", True)
+    app.config.setdefault("SECURITY_TWO_FACTOR_ENABLED_METHODS", ["authenticator"])
+    app.config.setdefault("SECURITY_TWO_FACTOR_REQUIRED", False)
+    app.config.setdefault("SECURITY_TOTP_SECRETS", {"1": _derive(secret, "totp")})
+    app.config.setdefault("SECURITY_TOTP_ISSUER", "hub")
+    app.config.setdefault("SECURITY_USE_VERIFY_PASSWORD_CACHE", True)
+    security.init_app(app, user_datastore)
+
+    login_view = app.view_functions["security.login"]
+    app.view_functions["security.login"] = limiter.limit(LOGIN_RATE, methods=["POST"])(login_view)
+
+    from hub.auth.api import load_user_from_bearer
+
+    app.login_manager.request_loader(load_user_from_bearer)
+    user_authenticated.connect(_audit_login, app)
+    user_failed_authn.connect(_audit_failed_login, app)
+    user_logged_out.connect(_audit_logout, app)
+
+
+def _audit_login(sender: Any, user: User, authn_via: list[str] | None = None, **_: Any) -> None:
+    from hub import audit
+
+    audit.record("login", user, actor=user, via=authn_via or [])
+    db.session.commit()
+
+
+def _audit_failed_login(sender: Any, user: User, auth_type: str = "", **_: Any) -> None:
+    from hub import audit
+
+    audit.record("login.failed", user, actor=user, auth_type=auth_type)
+    db.session.commit()
+
+
+def _audit_logout(sender: Any, user: User, **_: Any) -> None:
+    from hub import audit
+
+    if getattr(user, "id", None):
+        audit.record("logout", user, actor=user)
+        db.session.commit()
+
+
+def recent_failures(user: User) -> int:
+    since = utcnow() - LOCKOUT_WINDOW
+    last_success = db.session.scalar(
+        select(func.max(AuditEvent.at)).where(
+            AuditEvent.actor_id == user.id, AuditEvent.action == "login"
+        )
+    )
+    if last_success and last_success > since:
+        since = last_success
+    return db.session.scalar(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.actor_id == user.id,
+            AuditEvent.action == "login.failed",
+            AuditEvent.at > since,
+        )
+    ) or 0
+
+
+def is_request_for_api() -> bool:
+    return request.path.startswith("/api/")

@@ -1,0 +1,108 @@
+"""Settings from the environment (``HUB_*``), in one place, with embedded defaults.
+
+Secrets never have a hard-coded default: when ``HUB_SECRET_KEY`` or ``HUB_ENCRYPTION_KEYS`` is
+absent, a random value is generated once into the data directory and read from there afterwards,
+so a single-machine install needs no set-up and a scaled-out one passes the same values to every
+process through the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+EMBEDDED_BROKER = "filesystem://"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything hub reads from its environment. Build it with :meth:`from_env`."""
+
+    data_dir: Path
+    database_url: str
+    broker_url: str
+    secret_key: str
+    encryption_keys: tuple[str, ...]
+    sandbox_url: str | None
+    public_url: str
+    redis_url: str | None = None
+    timezone: str = "Europe/Berlin"
+    default_locale: str = "de"
+    max_image_mb: int = 30
+    max_video_mb: int = 4096
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        return self.broker_url == EMBEDDED_BROKER
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("HUB_DATA_DIR") or "./instance").resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        database_url = env.get("HUB_DATABASE_URL") or f"sqlite:///{data_dir / 'hub.db'}"
+        broker_url = env.get("HUB_BROKER_URL") or EMBEDDED_BROKER
+        redis_url = env.get("HUB_REDIS_URL") or (
+            broker_url if broker_url.startswith(("redis://", "rediss://")) else None
+        )
+        settings = cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            broker_url=broker_url,
+            secret_key=env.get("HUB_SECRET_KEY") or _generated(data_dir / "secret_key", _token),
+            encryption_keys=_split_keys(
+                env.get("HUB_ENCRYPTION_KEYS")
+                or _generated(data_dir / "encryption_keys", _fernet_key)
+            ),
+            sandbox_url=(env.get("HUB_SANDBOX_URL") or None),
+            public_url=(env.get("HUB_PUBLIC_URL") or "http://localhost:5000").rstrip("/"),
+            redis_url=redis_url,
+            timezone=env.get("HUB_TIMEZONE") or "Europe/Berlin",
+            max_image_mb=int(env.get("HUB_MAX_IMAGE_MB") or 30),
+            max_video_mb=int(env.get("HUB_MAX_VIDEO_MB") or 4096),
+        )
+        return replace(settings, **overrides) if overrides else settings
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def _fernet_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+def _generated(path: Path, make: object) -> str:
+    """Read a secret from the data dir, creating it (mode 0600) on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    value = make()  # type: ignore[operator]
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    try:
+        # link() fails if another process won the race; then both use the winner's value.
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()
+
+
+def _split_keys(raw: str) -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in raw.replace("\n", ",").split(",") if k.strip())
+    if not keys:
+        raise ValueError("HUB_ENCRYPTION_KEYS is empty")
+    return keys

@@ -1,0 +1,86 @@
+"""People who log in, their roles, and the API tokens they hand to other systems."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_security.models import fsqla_v3 as fsqla
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.extensions import db
+from hub.models.types import UTCDateTime, utcnow
+
+fsqla.FsModels.set_db_info(db, user_table_name="user", role_table_name="role")
+
+
+class RoleName(enum.StrEnum):
+    editor = "editor"
+    approver = "approver"
+    moderator = "moderator"
+    manager = "manager"
+    admin = "admin"
+
+
+class Role(db.Model, fsqla.FsRoleMixin):  # type: ignore[misc,name-defined]
+    __tablename__ = "role"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(db.Model, fsqla.FsUserMixin):  # type: ignore[misc,name-defined]
+    __tablename__ = "user"
+
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(String(8))
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    @property
+    def role_names(self) -> set[str]:
+        return {role.name for role in self.roles}
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email
+
+    def is_locked(self, form_error: list[str] | None = None) -> bool:
+        """Too many wrong passwords lately: refuse even the right one for a while."""
+        from flask_babel import gettext
+
+        from hub.auth import LOCKOUT_FAILURES, recent_failures
+
+        locked = recent_failures(self) >= LOCKOUT_FAILURES
+        if locked and form_error is not None:
+            form_error.append(
+                gettext("Too many failed logins. Please wait 15 minutes and try again.")
+            )
+        return locked
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class WebAuthn(db.Model, fsqla.FsWebAuthnMixin):  # type: ignore[misc,name-defined]
+    """Passkeys (Flask-Security's WebAuthn table), available for a later second factor."""
+
+    __tablename__ = "webauthn"
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined]
+    """A bearer token for the REST API. Only its sha256 is stored; it is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    prefix: Mapped[str] = mapped_column(String(12))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")

@@ -1,0 +1,18 @@
+# Sourced by ./test.sh and ./demo.sh: a virtualenv with hub and its test tools, and Chromium.
+if ! command -v chromium >/dev/null 2>&1 && [ "${HUB_SKIP_APT:-}" != "1" ]; then
+  echo "Installing Debian's chromium for the browser tests (apt)..."
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+# shellcheck disable=SC1091
+source .venv/bin/activate
+stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  python -m pip install -q --upgrade pip
+  python -m pip install -q -e ".[test,dev]"
+  touch "$stamp"
+fi
