@@ -17,6 +17,12 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 EMBEDDED_BROKER = "filesystem://"
+NETWORK_URL_VARS = {
+    "x": "HUB_X_API_URL",
+    "graph": "HUB_GRAPH_API_URL",  # Facebook and Instagram
+    "youtube": "HUB_YOUTUBE_API_URL",
+    "flickr": "HUB_FLICKR_API_URL",
+}
 
 
 @dataclass(frozen=True)
@@ -35,11 +41,19 @@ class Settings:
     default_locale: str = "de"
     max_image_mb: int = 30
     max_video_mb: int = 4096
+    # Per-network API base URLs (HUB_X_API_URL, HUB_GRAPH_API_URL, ...); HUB_SANDBOX_URL wins.
+    network_urls: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
+
+    def api_url(self, api: str) -> str | None:
+        """Base URL for one API ("x", "graph", "youtube", "flickr"); None means the real one."""
+        if self.sandbox_url:
+            return self.sandbox_url.rstrip("/")
+        return self.network_urls.get(api)
 
     @property
     def uses_embedded_broker(self) -> bool:
@@ -70,6 +84,11 @@ class Settings:
             timezone=env.get("HUB_TIMEZONE") or "Europe/Berlin",
             max_image_mb=int(env.get("HUB_MAX_IMAGE_MB") or 30),
             max_video_mb=int(env.get("HUB_MAX_VIDEO_MB") or 4096),
+            network_urls={
+                name: env[var]
+                for name, var in NETWORK_URL_VARS.items()
+                if env.get(var)
+            },
         )
         return replace(settings, **overrides) if overrides else settings
 
