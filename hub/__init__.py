@@ -51,6 +51,10 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
     from hub.admin import init_admin
 
     init_admin(app)
+
+    from hub.scheduler.app import make_celery
+
+    app.extensions["celery"] = make_celery(settings, set_as_current=False)
     return app
 
 

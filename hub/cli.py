@@ -106,6 +106,31 @@ def token_create(email: str, name: str) -> None:
     click.echo(plain)
 
 
+@main.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt stored credentials with the first key of HUB_ENCRYPTION_KEYS."""
+    from sqlalchemy import select, text
+
+    from hub import audit, crypto
+    from hub.extensions import db
+    from hub.models import Channel
+
+    with app_context():
+        rows = db.session.execute(
+            text("SELECT id, credentials FROM channel WHERE credentials IS NOT NULL")
+        ).all()
+        for row in rows:
+            db.session.execute(
+                text("UPDATE channel SET credentials = :c WHERE id = :id"),
+                {"c": crypto.rotate(row.credentials), "id": row.id},
+            )
+        audit.record("keys.rotated", None, channels=len(rows))
+        db.session.commit()
+        # Prove every value still decrypts with the current keys.
+        list(db.session.scalars(select(Channel)))
+    click.echo(f"Re-encrypted the credentials of {len(rows)} channels.")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -118,6 +143,48 @@ def serve(host: str, port: int, no_worker: bool) -> None:
 
 
 @main.command()
+@click.option("-Q", "--queues", default="publish,actions,sync,dispatch", show_default=True)
+@click.option(
+    "-c", "--concurrency", type=int, default=None, help="Default: HUB_WORKER_CONCURRENCY."
+)
+@click.option(
+    "--pool",
+    default="threads",
+    show_default=True,
+    type=click.Choice(["threads", "prefork", "solo"]),
+)
+@click.option("-n", "--name", default=None, help="Worker node name (several per machine).")
+@click.option("--beat", "with_beat", is_flag=True, help="Also run beat in this process.")
+def worker(
+    queues: str, concurrency: int | None, pool: str, name: str | None, with_beat: bool
+) -> None:
+    """Run one Celery worker (for scaled-out deployments)."""
+
+    from hub.config import Settings
+    from hub.serving import supervise, worker_command
+
+    command = worker_command(
+        Settings.from_env(),
+        queues=queues.split(","),
+        concurrency=concurrency,
+        pool=pool,
+        with_beat=with_beat,
+        name=name,
+    )
+    supervise([command])
+
+
+@main.command()
+def beat() -> None:
+    """Run the Celery beat (the dispatcher's clock); one per deployment."""
+
+    from hub.config import Settings
+    from hub.serving import beat_command, supervise
+
+    supervise([beat_command(Settings.from_env())])
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--sandbox-port", default=5050, show_default=True, type=int)
@@ -126,6 +193,21 @@ def demo(host: str, port: int, sandbox_port: int) -> None:
     from hub.demo import run_demo
 
     run_demo(host=host, port=port, sandbox_port=sandbox_port)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5050, show_default=True, type=int, help="0: any free port.")
+@click.option("--quiet", is_flag=True, help="Do not log each request.")
+def sandbox(host: str, port: int, quiet: bool) -> None:
+    """Serve the sandbox: X and Facebook (Graph API) as local fakes, with fault injection.
+
+    Point hub at it with HUB_SANDBOX_URL=http://HOST:PORT. The first line printed names the
+    URL; control endpoints live under /_sandbox/ (posts, faults, requests, reset).
+    """
+    from hub.sandbox.server import serve as serve_sandbox
+
+    serve_sandbox(host, port, verbose=not quiet)
 
 
 if __name__ == "__main__":  # pragma: no cover

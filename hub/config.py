@@ -41,6 +41,15 @@ class Settings:
     default_locale: str = "de"
     max_image_mb: int = 30
     max_video_mb: int = 4096
+    # The publishing pipeline's clock (seconds); the defaults suit production.
+    dispatch_interval: float = 2.0
+    requeue_after: float = 60.0
+    publish_lease: float | None = None  # None: each connector's own lease_seconds
+    max_attempts: int = 5
+    retry_base: float = 10.0
+    retry_cap: float = 900.0
+    worker_concurrency: int = 8
+    network_timeout: float | None = None  # seconds per HTTP answer; None: each connector's own
     # Per-network API base URLs (HUB_X_API_URL, HUB_GRAPH_API_URL, ...); HUB_SANDBOX_URL wins.
     network_urls: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, object] = field(default_factory=dict)
@@ -84,11 +93,17 @@ class Settings:
             timezone=env.get("HUB_TIMEZONE") or "Europe/Berlin",
             max_image_mb=int(env.get("HUB_MAX_IMAGE_MB") or 30),
             max_video_mb=int(env.get("HUB_MAX_VIDEO_MB") or 4096),
-            network_urls={
-                name: env[var]
-                for name, var in NETWORK_URL_VARS.items()
-                if env.get(var)
-            },
+            dispatch_interval=float(env.get("HUB_DISPATCH_INTERVAL") or 2.0),
+            requeue_after=float(env.get("HUB_REQUEUE_AFTER") or 60.0),
+            publish_lease=float(env["HUB_PUBLISH_LEASE"]) if env.get("HUB_PUBLISH_LEASE") else None,
+            max_attempts=int(env.get("HUB_MAX_ATTEMPTS") or 5),
+            retry_base=float(env.get("HUB_RETRY_BASE") or 10.0),
+            retry_cap=float(env.get("HUB_RETRY_CAP") or 900.0),
+            worker_concurrency=int(env.get("HUB_WORKER_CONCURRENCY") or 8),
+            network_timeout=(
+                float(env["HUB_NETWORK_TIMEOUT"]) if env.get("HUB_NETWORK_TIMEOUT") else None
+            ),
+            network_urls={name: env[var] for name, var in NETWORK_URL_VARS.items() if env.get(var)},
         )
         return replace(settings, **overrides) if overrides else settings
 

@@ -15,6 +15,10 @@ LANGUAGES = {"de": "Deutsch", "en": "English"}
 def select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):
+        # API clients have no session and no profile page: they say it with Accept-Language.
+        best = request.accept_languages.best_match(list(LANGUAGES))
+        return best or current_app.config["BABEL_DEFAULT_LOCALE"]
     if "lang" in request.args and request.args["lang"] in LANGUAGES:
         return request.args["lang"]
     chosen = session.get("locale")

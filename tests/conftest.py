@@ -23,7 +23,12 @@ from sqlalchemy import create_engine, text
 from hub import create_app
 from hub.config import Settings
 
-PG_ADMIN_URL = os.environ.get("HUB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+# The sandbox's fixtures (``sandbox_url``, ``sandbox``) for every test that talks to a network.
+pytest_plugins = ["hub.sandbox.testing"]
+
+PG_ADMIN_URL = os.environ.get(
+    "HUB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_URL = os.environ.get("HUB_TEST_REDIS", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -36,8 +41,18 @@ def service_missing(what: str, error: Exception) -> None:
     pytest.skip(message)
 
 
-def _worker_suffix(request: pytest.FixtureRequest) -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+def run_suffix() -> str:
+    """Unique per test run and xdist worker, so two people's runs never share a database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    run = os.getppid() if worker else os.getpid()  # xdist workers share their parent
+    return f"{worker or 'main'}_{run}"
+
+
+def drop_pg_database(name: str) -> None:
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def _create_pg_database(name: str) -> str:
@@ -50,20 +65,24 @@ def _create_pg_database(name: str) -> str:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A freshly migrated database of each kind, once per test session (and xdist worker)."""
     from hub.database import upgrade
 
-    suffix = _worker_suffix(request)
+    name = f"hub_test_{run_suffix()}"
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'hub.db'}"
     else:
         try:
-            url = _create_pg_database(f"hub_test_{suffix}")
-        except Exception as exc:  # noqa: BLE001
+            url = _create_pg_database(name)
+        except Exception as exc:
             service_missing("PostgreSQL (127.0.0.1:5432)", exc)
     upgrade(url)
-    return url
+    yield url
+    if request.param == "postgresql":
+        drop_pg_database(name)
 
 
 def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:
@@ -150,7 +169,8 @@ def make_channel(app: Flask):  # type: ignore[no-untyped-def]
         channel = Channel(
             network=network,
             name=name or f"Stadt Bochum ({network})",
-            external_id=kwargs.pop("external_id", f"{network}-{os.urandom(4).hex()}"),
+            # Networks use numeric ids (pages, users); the sandbox checks their shape too.
+            external_id=kwargs.pop("external_id", str(int.from_bytes(os.urandom(6)))),
             credentials=kwargs.pop("credentials", {"access_token": "sandbox-token"}),
             **kwargs,
         )

@@ -1,7 +1,65 @@
-"""Flask-Admin backend (placeholder)."""
+"""The Flask-Admin backend: dashboard, announcements, channels, users and the audit log.
 
-from flask import Flask
+``init_admin`` builds a fresh ``Admin`` per app (views are bound to one app), registers our
+templates and static files, the Jinja globals the master template uses, and the styled login
+page. Access is decided in one place, ``hub.admin.access.ProtectedView``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from hub.admin.announcements import AnnouncementsView
+from hub.admin.audit_log import AuditLogView
+from hub.admin.channels import ChannelView
+from hub.admin.dashboard import DashboardView
+from hub.admin.jinja import register_template_globals
+from hub.admin.users import UserView
+from hub.extensions import db
+from hub.models import AuditEvent, Channel, User
+from hub.web import csp_nonce
+
+MASTER_TEMPLATE = "admin/hub_master.html"
+LOGIN_TEMPLATE = "admin/security/login_user.html"
 
 
 def init_admin(app: Flask) -> None:
-    pass
+    # Registered before the admin views, so our templates are found first.
+    app.register_blueprint(
+        Blueprint(
+            "hub_admin",
+            __name__,
+            template_folder="templates",
+            static_folder="static",
+            static_url_path="/admin/hub-static",
+        )
+    )
+    # Flask-Security's blueprint was registered earlier, so its templates win by name: point
+    # the login view at ours instead (Flask-Security has already filled in its default).
+    if app.config.get("SECURITY_LOGIN_USER_TEMPLATE") in (None, "security/login_user.html"):
+        app.config["SECURITY_LOGIN_USER_TEMPLATE"] = LOGIN_TEMPLATE
+    register_template_globals(app)
+
+    admin = Admin(
+        app,
+        name="hub",
+        url="/admin",
+        theme=Bootstrap4Theme(base_template=MASTER_TEMPLATE, fluid=True),
+        index_view=DashboardView(name=_l("Overview"), url="/admin"),
+        csp_nonce_generator=csp_nonce,
+    )
+    admin.add_view(
+        AnnouncementsView(name=_l("Announcements"), endpoint="announcements", url="announcements")
+    )
+    admin.add_view(
+        ChannelView(Channel, db, name=_l("Channels"), endpoint="channels", category=_l("Settings"))
+    )
+    admin.add_view(UserView(User, db, name=_l("People"), endpoint="users", category=_l("Settings")))
+    admin.add_view(
+        AuditLogView(
+            AuditEvent, db, name=_l("Audit log"), endpoint="audit", category=_l("Settings")
+        )
+    )

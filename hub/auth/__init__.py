@@ -91,13 +91,16 @@ def recent_failures(user: User) -> int:
     )
     if last_success and last_success > since:
         since = last_success
-    return db.session.scalar(
-        select(func.count(AuditEvent.id)).where(
-            AuditEvent.actor_id == user.id,
-            AuditEvent.action == "login.failed",
-            AuditEvent.at > since,
+    return (
+        db.session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.actor_id == user.id,
+                AuditEvent.action == "login.failed",
+                AuditEvent.at > since,
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def is_request_for_api() -> bool:

@@ -21,9 +21,7 @@ def _digest(token: str) -> str:
 def create_token(user: User, name: str = "") -> str:
     """Create a token for ``user`` and return its only readable copy."""
     plain = PREFIX + secrets.token_urlsafe(32)
-    db.session.add(
-        ApiToken(user=user, name=name, prefix=plain[:12], token_hash=_digest(plain))
-    )
+    db.session.add(ApiToken(user=user, name=name, prefix=plain[:12], token_hash=_digest(plain)))
     return plain
 
 

@@ -18,7 +18,7 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -81,6 +81,9 @@ class Unsupported(ConnectorError):
 # ---------------------------------------------------------------------------------------------
 # Values crossing the boundary
 
+# How much the clocks of a worker and a network may disagree (see OutgoingPost.search_since).
+CLOCK_SKEW = timedelta(minutes=2)
+
 
 class Capability(enum.StrEnum):
     publish_text = "publish_text"
@@ -139,6 +142,15 @@ class OutgoingPost:
     def idempotency_key(self) -> str:
         return f"hub-delivery-{self.delivery_id}"
 
+    @property
+    def search_since(self) -> datetime | None:
+        """Where find_published starts looking: a little before ``not_before``, because the
+        worker's clock and the network's may disagree. A naive time is taken as UTC."""
+        if self.not_before is None:
+            return None
+        moment = self.not_before
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - CLOCK_SKEW
+
 
 @dataclass(frozen=True)
 class Published:
@@ -196,14 +208,25 @@ class Connector(ABC):
     the defaults raise :class:`Unsupported`."""
 
     network: ClassVar[str]
+    # Which API base URL the connector speaks (``Settings.api_url(api)``): "x", "graph", ...
+    api: ClassVar[str]
     rules: ClassVar[NetworkRules]
     capabilities: ClassVar[frozenset[Capability]]
     # How long one publish may take before a worker's lease on the delivery expires.
     lease_seconds: ClassVar[int] = 300
-    timeout: ClassVar[float] = 30.0
+    # Seconds to wait for one HTTP answer (read), and for a connection to open.
+    timeout: float = 30.0
+    connect_timeout: ClassVar[float] = 5.0
 
-    def __init__(self, access: ChannelAccess) -> None:
+    def __init__(self, access: ChannelAccess, *, timeout: float | None = None) -> None:
         self.access = access
+        if timeout is not None:
+            self.timeout = timeout
+
+    @property
+    def http_timeout(self) -> tuple[float, float]:
+        """(connect, read) for requests: a hung network raises instead of blocking a worker."""
+        return (min(self.connect_timeout, self.timeout), self.timeout)
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities

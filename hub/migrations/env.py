@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import hub.database  # noqa: F401  (SQLite pragmas)
+import hub.database
 import hub.models  # noqa: F401  (registers every table)
 from hub.extensions import db
 

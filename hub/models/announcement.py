@@ -30,7 +30,11 @@ class AnnouncementStatus(enum.StrEnum):
     cancelled = "cancelled"
 
 
-EDITABLE_STATUSES = {AnnouncementStatus.draft, AnnouncementStatus.in_review, AnnouncementStatus.scheduled}
+EDITABLE_STATUSES = {
+    AnnouncementStatus.draft,
+    AnnouncementStatus.in_review,
+    AnnouncementStatus.scheduled,
+}
 
 
 class Announcement(db.Model):  # type: ignore[name-defined]

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.extensions import db
@@ -48,8 +48,12 @@ class Delivery(db.Model):  # type: ignore[name-defined]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The worker holding the delivery: a random token and how long it may hold it.
+    lease_token: Mapped[str | None] = mapped_column(String(40))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    lease_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last attempt ended without knowing whether the post went out (timeout, crash).
+    outcome_unknown: Mapped[bool] = mapped_column(Boolean, default=False)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     remote_id: Mapped[str | None] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(String(2000))

@@ -29,7 +29,7 @@ from hub.models import (
 from hub.models.announcement import EDITABLE_STATUSES
 from hub.models.types import utcnow
 from hub.publishing.errors import StaleEdit, ValidationFailed, WrongState
-from hub.publishing.rules import MediaFacts, Problem, check_post, rules_for
+from hub.publishing.rules import MediaFacts, check_post, rules_for
 
 # A time a few minutes ago still counts as "now": the form may have been open a while.
 PAST_GRACE = timedelta(minutes=5)
@@ -106,8 +106,10 @@ def check_input(data: AnnouncementInput) -> tuple[list[Channel], list[MediaAsset
     if stray:
         add(
             "variants",
-            _("Texts were given for channels that are not chosen: %(ids)s.",
-              ids=", ".join(map(str, stray))),
+            _(
+                "Texts were given for channels that are not chosen: %(ids)s.",
+                ids=", ".join(map(str, stray)),
+            ),
         )
 
     media = _load(MediaAsset, data.media_ids)
@@ -119,17 +121,15 @@ def check_input(data: AnnouncementInput) -> tuple[list[Channel], list[MediaAsset
         if asset.is_image and not (asset.alt_text or "").strip():
             add(
                 "media",
-                _("The image %(name)s needs an alt text (a description for blind readers).",
-                  name=asset.original_name),
+                _(
+                    "The image %(name)s needs an alt text (a description for blind readers).",
+                    name=asset.original_name,
+                ),
             )
 
     facts = media_facts(media)
     for channel in channels:
-        variant = data.variants.get(channel.id, VariantInput())
-        body = variant.body if variant.body else data.body
-        title = variant.title if variant.title else data.title
-        if not rules_for(channel.network).takes_title:
-            title = ""
+        body, title = channel_text(data, channel.id, channel.network)
         for problem in check_post(
             channel.network,
             body=body,
@@ -142,6 +142,20 @@ def check_input(data: AnnouncementInput) -> tuple[list[Channel], list[MediaAsset
     if errors:
         raise ValidationFailed(errors)
     return channels, media
+
+
+def channel_text(data: AnnouncementInput, channel_id: int, network: str) -> tuple[str, str]:
+    """The body and title one channel gets: its variant where given, else the shared text.
+
+    The title is empty for networks that take none. The live counter and the preview in the
+    admin ask this too, so they show exactly what the save checks.
+    """
+    variant = data.variants.get(channel_id, VariantInput())
+    body = variant.body if variant.body else data.body
+    title = variant.title if variant.title else data.title
+    if not rules_for(network).takes_title:
+        title = ""
+    return body, title
 
 
 def _load(model: type, ids: Sequence[int]) -> list:  # type: ignore[type-arg]
@@ -172,8 +186,10 @@ def save_announcement(
             )
         if announcement.status not in EDITABLE_STATUSES:
             raise WrongState(
-                _("This announcement can no longer be changed (%(status)s).",
-                  status=status_label(announcement.status))
+                _(
+                    "This announcement can no longer be changed (%(status)s).",
+                    status=status_label(announcement.status),
+                )
             )
     channels, media = check_input(data)
 
@@ -185,6 +201,9 @@ def save_announcement(
     announcement.body = data.body
     announcement.link = data.link or None
     announcement.scheduled_at = data.scheduled_at
+    # Always touch the row: a save that changes only variants or media must still move the
+    # version, or a second editor's stale save would slip through.
+    announcement.updated_at = utcnow()
 
     by_channel = {v.channel_id: v for v in announcement.variants}
     announcement.variants = []

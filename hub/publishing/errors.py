@@ -39,3 +39,9 @@ class NotAllowed(PublishingError):
 
 class WrongState(PublishingError):
     code = "wrong_state"
+
+
+class Conflict(PublishingError):
+    """The thing exists already (a channel connected twice)."""
+
+    code = "conflict"

@@ -20,6 +20,7 @@ from typing import BinaryIO
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from hub import audit
 from hub.config import Settings
 from hub.extensions import db
 from hub.models import MediaAsset, MediaKind, User
@@ -32,6 +33,10 @@ CHUNK = 1024 * 1024
 
 class MediaError(ValueError):
     """A file hub will not take; the message is for the press officer."""
+
+
+class MediaTooLarge(MediaError):
+    """Larger than the limit for its kind (the API answers 413)."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,7 @@ def store_upload(
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise MediaError(
+                    raise MediaTooLarge(
                         _("This file is larger than %(limit)s MB.", limit=limit // 2**20)
                     )
                 digest.update(chunk)
@@ -131,7 +136,7 @@ def store_upload(
         facts = inspect_file(tmp)
         max_mb = settings.max_image_mb if facts.kind == MediaKind.image else settings.max_video_mb
         if size > max_mb * 1024 * 1024:
-            raise MediaError(_("This file is larger than %(limit)s MB.", limit=max_mb))
+            raise MediaTooLarge(_("This file is larger than %(limit)s MB.", limit=max_mb))
         stored = _final_path(media_dir, facts)
         shutil.move(tmp, stored)
     finally:
@@ -154,6 +159,15 @@ def store_upload(
         uploaded_by_id=uploaded_by.id if uploaded_by else None,
     )
     db.session.add(asset)
+    db.session.flush()
+    audit.record(
+        "media.uploaded",
+        asset,
+        actor=uploaded_by,
+        name=asset.original_name,
+        kind=asset.kind,
+        sha256=asset.sha256,
+    )
     return asset
 
 

@@ -182,7 +182,9 @@ def check_post(
         )
     text = rules.final_text(body, link)
     if not text and not media:
-        problems.append(Problem(f"{field}.body", str(_l("%(network)s needs a text.", network=label))))
+        problems.append(
+            Problem(f"{field}.body", str(_l("%(network)s needs a text.", network=label)))
+        )
     if rules.max_hashtags is not None:
         tags = len(HASHTAG.findall(text))
         if tags > rules.max_hashtags:
@@ -191,7 +193,8 @@ def check_post(
                     f"{field}.body",
                     str(
                         _l(
-                            "%(network)s allows at most %(limit)s hashtags; this text has %(used)s.",
+                            "%(network)s allows at most %(limit)s hashtags; "
+                            "this text has %(used)s.",
                             network=label,
                             limit=rules.max_hashtags,
                             used=tags,
@@ -235,7 +238,9 @@ def _check_media(rules: NetworkRules, media: Sequence[MediaFacts], field: str) -
     problems: list[Problem] = []
     if rules.media_required and not any(k in rules.media_required for k in kinds):
         message = {
-            frozenset({"image", "video"}): _l("%(network)s needs an image or a video.", network=label),
+            frozenset({"image", "video"}): _l(
+                "%(network)s needs an image or a video.", network=label
+            ),
             frozenset({"video"}): _l("%(network)s needs a video.", network=label),
             frozenset({"image"}): _l("%(network)s needs a photo.", network=label),
         }[rules.media_required]

@@ -27,8 +27,10 @@ CANCELLABLE = {
 def _expect(announcement: Announcement, *states: AnnouncementStatus) -> None:
     if announcement.status not in states:
         raise WrongState(
-            _("This step is not possible while the announcement is “%(status)s”.",
-              status=status_label(announcement.status))
+            _(
+                "This step is not possible while the announcement is “%(status)s”.",
+                status=status_label(announcement.status),
+            )
         )
 
 

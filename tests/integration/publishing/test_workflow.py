@@ -89,7 +89,9 @@ def test_everything_wrong_is_reported_at_once_and_nothing_saved(
 def test_stale_edit_is_refused(make_user, make_channel) -> None:
     editor = make_user("editor")
     x = make_channel("x")
-    ann = save_announcement(AnnouncementInput(title="t", body="one", channel_ids=[x.id]), user=editor)
+    ann = save_announcement(
+        AnnouncementInput(title="t", body="one", channel_ids=[x.id]), user=editor
+    )
     db.session.commit()
     seen = ann.version
     save_announcement(

@@ -52,18 +52,29 @@ def test_x_limit_is_exactly_280(n: int) -> None:
 def test_x_limit_counts_the_appended_link_as_23() -> None:
     body = "a" * 257  # 257 + 2 newlines + 23 = 282
     assert count_text("x", body, "https://www.bochum.de/" + "x" * 100).used == 282
-    assert check_post("x", body="a" * 255, title="", link="https://bochum.de", media=[], field="v") == []
+    assert (
+        check_post("x", body="a" * 255, title="", link="https://bochum.de", media=[], field="v")
+        == []
+    )
 
 
 def test_instagram_needs_media_and_limits_caption_and_hashtags() -> None:
     image = [MediaFacts("image", "alt")]
-    assert "needs an image or a video" in check_post(
-        "instagram", body="Hallo", title="", link=None, media=[], field="v"
-    )[0].message
-    assert check_post("instagram", body="a" * 2200, title="", link=None, media=image, field="v") == []
+    assert (
+        "needs an image or a video"
+        in check_post("instagram", body="Hallo", title="", link=None, media=[], field="v")[
+            0
+        ].message
+    )
+    assert (
+        check_post("instagram", body="a" * 2200, title="", link=None, media=image, field="v") == []
+    )
     assert check_post("instagram", body="a" * 2201, title="", link=None, media=image, field="v")
     tags = " ".join(f"#tag{i}" for i in range(31))
-    messages = [p.message for p in check_post("instagram", body=tags, title="", link=None, media=image, field="v")]
+    messages = [
+        p.message
+        for p in check_post("instagram", body=tags, title="", link=None, media=image, field="v")
+    ]
     assert any("30 hashtags" in m for m in messages)
     tags30 = " ".join(f"#tag{i}" for i in range(30))
     assert check_post("instagram", body=tags30, title="", link=None, media=image, field="v") == []
@@ -74,7 +85,9 @@ def test_youtube_needs_video_title_and_counts_description_in_bytes() -> None:
     problems = check_post("youtube", body="x", title="", link=None, media=[], field="v")
     messages = " ".join(p.message for p in problems)
     assert "needs a video" in messages and "needs a title" in messages
-    assert check_post("youtube", body="ä" * 2500, title="T", link=None, media=video, field="v") == []
+    assert (
+        check_post("youtube", body="ä" * 2500, title="T", link=None, media=video, field="v") == []
+    )
     assert check_post("youtube", body="ä" * 2501, title="T", link=None, media=video, field="v")
     assert check_post("youtube", body="x", title="T" * 101, link=None, media=video, field="v")
     assert check_post("youtube", body="x", title="<b>", link=None, media=video, field="v")

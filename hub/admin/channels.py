@@ -1,0 +1,136 @@
+"""Connecting channels (admins only). Credentials are write-only.
+
+The form has one field for new credentials that is never filled in, not even after a refused
+save; left empty it keeps what is stored. The list never shows credentials, and the audit log
+records only that they were replaced.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import flash
+from flask_admin.actions import action
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import Form, ValidationError
+
+from hub import audit
+from hub.admin.changes import changed_columns, old_value
+from hub.admin.forms import WriteOnlyTextAreaField
+from hub.admin.model_views import ProtectedModelView
+from hub.auth.permissions import Permission
+from hub.extensions import db
+from hub.models import Channel, ChannelStatus, Network
+from hub.publishing import labels
+
+AUDITED_SILENTLY = frozenset({"credentials", "updated_at", "created_at", "sync_cursor"})
+
+
+def parse_credentials(raw: str) -> dict[str, Any]:
+    """A JSON object, or a bare token (stored as ``{"access_token": ...}``)."""
+    raw = raw.strip()
+    if not raw.startswith("{"):
+        if any(c.isspace() for c in raw):
+            raise ValidationError(_("A token may not contain spaces; for more, enter JSON."))
+        return {"access_token": raw}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(_("The credentials are not valid JSON.")) from exc
+    if not isinstance(value, dict) or not value:
+        raise ValidationError(_("The credentials must be a JSON object with at least one key."))
+    return value
+
+
+def _credentials_valid(form: Form, field: Any) -> None:
+    if (field.data or "").strip():
+        parse_credentials(field.data)
+
+
+def _label(mapping: dict[str, Any]) -> Any:
+    return lambda view, context, model, name: mapping.get(
+        getattr(model, name), getattr(model, name)
+    )
+
+
+def _local_time(view: Any, context: Any, model: Any, name: str) -> str:
+    from hub.i18n import format_local
+
+    return format_local(getattr(model, name))
+
+
+class ChannelView(ProtectedModelView):
+    required_permission = Permission.manage_channels
+    can_delete = False  # deliveries and comments refer to channels: switch them off instead
+
+    column_list = ("name", "network", "external_id", "status", "status_message", "token_expires_at")
+    column_labels = {
+        "name": _l("Name"),
+        "network": _l("Network"),
+        "external_id": _l("Account id on the network"),
+        "status": _l("Status"),
+        "status_message": _l("Status message"),
+        "token_expires_at": _l("Login expires"),
+    }
+    column_formatters = {
+        "network": _label(labels.NETWORK),
+        "status": _label(labels.CHANNEL_STATUS),
+        "token_expires_at": _local_time,
+    }
+    column_searchable_list = ("name", "external_id")
+    column_filters = ("network", "status")
+    column_default_sort = ("name", False)
+
+    form_columns = ("name", "network", "external_id", "status", "new_credentials")
+    form_choices = {
+        "network": [(n.value, labels.NETWORK[n.value]) for n in Network],
+        "status": [(s.value, labels.CHANNEL_STATUS[s.value]) for s in ChannelStatus],
+    }
+    form_extra_fields = {
+        "new_credentials": WriteOnlyTextAreaField(
+            _l("New credentials"),
+            description=_l(
+                'A JSON object such as {"access_token": "…"}, or just the token. '
+                "Leave empty to keep the stored credentials; they are never shown."
+            ),
+            validators=[_credentials_valid],
+            render_kw={"autocomplete": "off", "spellcheck": "false", "rows": 4},
+        )
+    }
+
+    def on_model_change(self, form: Form, model: Channel, is_created: bool) -> None:
+        raw = (form.new_credentials.data or "").strip()
+        if raw:
+            model.credentials = parse_credentials(raw)
+        if is_created:
+            db.session.flush()
+            audit.record(
+                "channel.created",
+                model,
+                network=model.network,
+                name=model.name,
+                credentials_set=bool(raw),
+            )
+            return
+        changed = changed_columns(model, ignore=AUDITED_SILENTLY)
+        was = old_value(model, "status")
+        if model.status == ChannelStatus.disabled and was != ChannelStatus.disabled:
+            audit.record("channel.disabled", model, previous_status=was)
+            changed.remove("status")
+        if changed or raw:
+            audit.record("channel.updated", model, changed=changed, credentials_replaced=bool(raw))
+
+    @action("disable", _l("Switch off"), _l("Switch off the selected channels?"))
+    def action_disable(self, ids: list[str]) -> None:
+        query = select(Channel).where(Channel.id.in_([int(i) for i in ids]))
+        count = 0
+        for channel in db.session.scalars(query):
+            if channel.status != ChannelStatus.disabled:
+                audit.record("channel.disabled", channel, previous_status=channel.status)
+                channel.status = ChannelStatus.disabled
+                count += 1
+        db.session.commit()
+        flash(_("%(n)s channel(s) switched off.", n=count), "success")

@@ -1,0 +1,47 @@
+"""Which connector speaks for which network, and how a channel becomes a :class:`ChannelAccess`.
+
+Connectors are named as ``"module:Class"`` and imported on first use, so a process that never
+talks to YouTube never imports its SDK, and a network is added with one line in ``CONNECTORS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from hub.connectors.base import ChannelAccess, Connector, Unsupported
+
+if TYPE_CHECKING:
+    from hub.config import Settings
+    from hub.models import Channel
+
+CONNECTORS: dict[str, str] = {
+    "x": "hub.connectors.x:XConnector",
+    "facebook": "hub.connectors.facebook:FacebookConnector",
+}
+
+
+def connector_class(network: str) -> type[Connector]:
+    """The connector class for ``network``; :class:`Unsupported` for a network hub lacks."""
+    try:
+        module_name, _, class_name = CONNECTORS[network].partition(":")
+    except KeyError:
+        raise Unsupported(f"hub cannot connect to {network} yet.") from None
+    cls: type[Connector] = getattr(importlib.import_module(module_name), class_name)
+    return cls
+
+
+def connector_for(
+    network: str, access: ChannelAccess, *, timeout: float | None = None
+) -> Connector:
+    """A connector acting as one channel (``timeout``: seconds per HTTP answer, optional)."""
+    return connector_class(network)(access, timeout=timeout)
+
+
+def access_for(channel: Channel, settings: Settings) -> ChannelAccess:
+    """What a connector needs from a channel: its id, its (decrypted) secrets, the API's URL."""
+    return ChannelAccess(
+        external_id=channel.external_id,
+        credentials=dict(channel.credentials or {}),
+        base_url=settings.api_url(connector_class(channel.network).api),
+    )

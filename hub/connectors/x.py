@@ -1,0 +1,485 @@
+"""X (formerly Twitter): publish, look up, reply, hide replies and read figures via API v2.
+
+Built on tweepy's v2 ``Client``, the maintained Python SDK, with three additions it lacks:
+
+- **A configurable host.** tweepy builds every URL from a hard-coded ``https://api.twitter.com``.
+  Rather than copy its ``request`` method, the client gets a ``requests.Session`` that rewrites
+  that prefix to ``access.base_url`` (the sandbox, or a proxy) and applies a (connect, read)
+  timeout to every call, so a hung network raises instead of blocking a worker forever.
+  OAuth 1.0a signatures are computed after the rewrite, over the URL actually called.
+- **Media upload.** tweepy has no v2 media endpoints; images and videos go through
+  ``POST /2/media/upload/initialize``, ``/{id}/append`` (chunks), ``/{id}/finalize`` (and
+  ``GET /2/media/upload?command=STATUS`` while X processes a video), alt text through
+  ``POST /2/media/metadata``, all on the same session and authentication as tweepy's calls.
+- **Typed errors.** tweepy's exceptions and requests' timeouts become hub's
+  :class:`~hub.connectors.base.Transient`, :class:`~hub.connectors.base.RateLimited`,
+  :class:`~hub.connectors.base.AuthExpired` and :class:`~hub.connectors.base.Rejected`.
+
+Credentials (``access.credentials``): an OAuth 2.0 user token (``access_token``, optionally
+``refresh_token``), or OAuth 1.0a (``consumer_key``, ``consumer_secret``, ``access_token``,
+``access_token_secret``). ``user_id`` and ``username`` may be stored too; otherwise they are read
+once per connector from ``GET /2/users/me``, so the account that posts and the account whose
+timeline is searched are always the one the token belongs to.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+import time
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+import requests
+import tweepy
+from tweepy.auth import OAuth1UserHandler
+
+from hub.connectors.base import (
+    AccountMetrics,
+    AuthExpired,
+    Capability,
+    ChannelAccess,
+    Connector,
+    MediaFile,
+    OutgoingPost,
+    PostMetrics,
+    Published,
+    RateLimited,
+    Rejected,
+    Transient,
+    Unsupported,
+)
+from hub.models import Network
+from hub.publishing.rules import RULES
+
+API_HOST = "https://api.twitter.com"
+URL_RE = re.compile(r"https?://\S+")
+# X's own words for a token that no longer works, when it answers 403 instead of 401.
+AUTH_WORDS = ("revoked", "expired", "invalid or expired token", "unauthorized")
+MEDIA_CATEGORIES = {"image": "tweet_image", "gif": "tweet_gif", "video": "tweet_video"}
+
+
+def comparable(text: str) -> str:
+    """Text as X gives it back vs. as we sent it: links become t.co links and a media link is
+    appended, ``&<>`` come back HTML-escaped. Compare without links, whitespace-normalised."""
+    text = unicodedata.normalize("NFC", html.unescape(text or ""))
+    return " ".join(URL_RE.sub(" ", text).split())
+
+
+class RoutedSession(requests.Session):
+    """Sends tweepy's ``api.twitter.com`` calls to ``base_url``; every call gets a timeout."""
+
+    def __init__(self, base_url: str | None, timeout: tuple[float, float]) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.default_timeout = timeout
+
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:  # type: ignore[override]
+        if self.base_url and isinstance(url, str) and url.startswith(API_HOST):
+            url = self.base_url + url[len(API_HOST) :]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.default_timeout
+        return super().request(method, url, *args, **kwargs)
+
+
+def raise_for_x(response: requests.Response) -> None:
+    """tweepy's mapping of HTTP statuses to its exceptions, for the calls tweepy lacks."""
+    status = response.status_code
+    if status == 400:
+        raise tweepy.BadRequest(response)
+    if status == 401:
+        raise tweepy.Unauthorized(response)
+    if status == 403:
+        raise tweepy.Forbidden(response)
+    if status == 404:
+        raise tweepy.NotFound(response)
+    if status == 429:
+        reset = response.headers.get("x-rate-limit-reset")
+        raise tweepy.TooManyRequests(response, reset_time=int(reset) if reset else None)
+    if status >= 500:
+        raise tweepy.TwitterServerError(response)
+    if not 200 <= status < 300:
+        raise tweepy.HTTPException(response)
+
+
+class XClient(tweepy.Client):
+    """tweepy's v2 client on a :class:`RoutedSession`, plus raw calls for media upload."""
+
+    def __init__(self, *, base_url: str | None, timeout: tuple[float, float], **auth: Any) -> None:
+        super().__init__(**auth, return_type=dict, wait_on_rate_limit=False)
+        self.session = RoutedSession(base_url, timeout)
+
+    def raw_request(
+        self,
+        method: str,
+        route: str,
+        *,
+        user_auth: bool,
+        params: Mapping[str, str] | None = None,
+        json: Mapping[str, Any] | None = None,
+        data: Mapping[str, str] | None = None,
+        files: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        headers = {"User-Agent": self.user_agent}
+        auth = None
+        if user_auth:
+            auth = OAuth1UserHandler(
+                self.consumer_key, self.consumer_secret, self.access_token, self.access_token_secret
+            ).apply_auth()
+        else:
+            headers["Authorization"] = f"Bearer {self.bearer_token}"
+        with self.session.request(
+            method,
+            API_HOST + route,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            headers=headers,
+            auth=auth,
+        ) as response:
+            raise_for_x(response)
+            return response.json() if response.content else {}
+
+
+@dataclass(frozen=True)
+class Identity:
+    id: str
+    username: str
+    name: str = ""
+
+
+class XConnector(Connector):
+    network = Network.x.value
+    api = "x"
+    rules = RULES[Network.x]
+    capabilities = frozenset(
+        {
+            Capability.publish_text,
+            Capability.publish_link,
+            Capability.publish_image,
+            Capability.publish_images,
+            Capability.publish_video,
+            Capability.alt_text,
+            Capability.find_published,
+            Capability.reply,
+            Capability.hide_comment,
+            Capability.post_metrics,
+            Capability.account_metrics,
+        }
+    )
+    # X takes media segments of up to 5 MB; 4 MiB leaves room for the multipart envelope.
+    media_chunk_bytes: ClassVar[int] = 4 * 1024 * 1024
+    # How long to wait for X to process an uploaded video before giving up (Transient).
+    video_processing_seconds: ClassVar[float] = 300.0
+    # find_published reads at most this many pages of 100 tweets.
+    lookup_pages: ClassVar[int] = 5
+
+    def __init__(self, access: ChannelAccess, *, timeout: float | None = None) -> None:
+        super().__init__(access, timeout=timeout)
+        creds = access.credentials
+        self.oauth1 = bool(creds.get("consumer_key") and creds.get("access_token_secret"))
+        self._client: XClient | None = None
+        self._identity = (
+            Identity(str(creds["user_id"]), str(creds["username"]))
+            if creds.get("user_id") and creds.get("username")
+            else None
+        )
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def client(self) -> XClient:
+        if self._client is None:
+            creds = self.access.credentials
+            if not creds.get("access_token"):
+                raise AuthExpired("This X channel has no login yet; connect it first.")
+            auth: dict[str, Any] = (
+                {
+                    "consumer_key": creds.get("consumer_key"),
+                    "consumer_secret": creds.get("consumer_secret"),
+                    "access_token": creds["access_token"],
+                    "access_token_secret": creds.get("access_token_secret"),
+                }
+                if self.oauth1
+                else {"bearer_token": creds["access_token"]}
+            )
+            self._client = XClient(base_url=self.access.base_url, timeout=self.http_timeout, **auth)
+        return self._client
+
+    @contextmanager
+    def errors(self, what: str) -> Iterator[None]:
+        """Turn whatever tweepy or requests raise into hub's typed errors."""
+        try:
+            yield
+        except tweepy.TooManyRequests as exc:
+            raise RateLimited(
+                "X limits how often hub may do this right now; hub tries again later.",
+                detail=_detail(exc),
+                retry_after=_retry_after(exc.response),
+            ) from exc
+        except tweepy.Unauthorized as exc:
+            raise AuthExpired(
+                "The X login of this channel has expired or was revoked; connect it again.",
+                detail=_detail(exc),
+            ) from exc
+        except tweepy.TwitterServerError as exc:
+            raise Transient(
+                f"X had a temporary problem (HTTP {exc.response.status_code}); hub tries again.",
+                detail=_detail(exc),
+            ) from exc
+        except tweepy.HTTPException as exc:
+            reason = (
+                "; ".join(str(m) for m in exc.api_messages) or f"HTTP {exc.response.status_code}"
+            )
+            if isinstance(exc, tweepy.Forbidden) and any(w in reason.lower() for w in AUTH_WORDS):
+                raise AuthExpired(
+                    "The X login of this channel has expired or was revoked; connect it again.",
+                    detail=_detail(exc),
+                ) from exc
+            raise Rejected(f"X refused {what}: {reason}", detail=_detail(exc)) from exc
+        except requests.JSONDecodeError as exc:
+            raise Transient(
+                "X sent an answer hub could not read; hub tries again.", detail=repr(exc)
+            ) from exc
+        except requests.Timeout as exc:
+            raise Transient(
+                f"X did not answer within {self.timeout:g} seconds; hub tries again.",
+                detail=repr(exc),
+            ) from exc
+        except requests.RequestException as exc:
+            raise Transient(
+                "The connection to X failed; hub tries again.", detail=repr(exc)
+            ) from exc
+
+    def me(self) -> Identity:
+        """The account the token belongs to (asked once per connector)."""
+        if self._identity is None:
+            with self.errors("the login check"):
+                data = self.client.get_me(user_auth=self.oauth1)["data"]
+            self._identity = Identity(str(data["id"]), data["username"], data.get("name", ""))
+        return self._identity
+
+    def status_url(self, tweet_id: str) -> str:
+        return f"https://x.com/{self.me().username}/status/{tweet_id}"
+
+    # -- the contract -------------------------------------------------------------------------
+
+    def check_connection(self) -> str:
+        self._identity = None
+        return f"@{self.me().username}"
+
+    def publish(self, post: OutgoingPost) -> Published:
+        # Who we are first: after the tweet exists, nothing may fail any more.
+        me = self.me()
+        media_ids = [self.upload(media) for media in post.media]
+        kwargs: dict[str, Any] = {"user_auth": self.oauth1}
+        if post.text:
+            kwargs["text"] = post.text
+        if media_ids:
+            kwargs["media_ids"] = media_ids
+        if post.options.get("reply_settings"):
+            kwargs["reply_settings"] = post.options["reply_settings"]
+        with self.errors("the post"):
+            data = self.client.create_tweet(**kwargs)["data"]
+        tweet_id = str(data["id"])
+        return Published(tweet_id, f"https://x.com/{me.username}/status/{tweet_id}")
+
+    def find_published(self, post: OutgoingPost) -> Published | None:
+        wanted = comparable(post.text)
+        for tweet in self._own_tweets(post.search_since, ["created_at"]):
+            if comparable(tweet["text"]) == wanted:
+                return Published(tweet["id"], self.status_url(tweet["id"]))
+        return None
+
+    def reply(self, comment_remote_id: str, text: str, *, idempotency_key: str) -> str:
+        # X has no idempotency key; a retry after an unclear answer must use find_reply first.
+        with self.errors("the reply"):
+            data = self.client.create_tweet(
+                text=text, in_reply_to_tweet_id=comment_remote_id, user_auth=self.oauth1
+            )["data"]
+        return str(data["id"])
+
+    def find_reply(self, comment_remote_id: str, text: str) -> str | None:
+        wanted = comparable(text)
+        for tweet in self._own_tweets(None, ["referenced_tweets"]):
+            replied = {
+                ref["id"]
+                for ref in tweet.get("referenced_tweets") or []
+                if ref.get("type") == "replied_to"
+            }
+            if comment_remote_id in replied and comparable(tweet["text"]) == wanted:
+                return str(tweet["id"])
+        return None
+
+    def set_hidden(self, comment_remote_id: str, hidden: bool) -> None:
+        with self.errors("hiding the reply" if hidden else "showing the reply"):
+            if hidden:
+                self.client.hide_reply(comment_remote_id, user_auth=self.oauth1)
+            else:
+                self.client.unhide_reply(comment_remote_id, user_auth=self.oauth1)
+
+    def delete_comment(self, comment_remote_id: str) -> None:
+        """Only our own replies can go: X lets nobody delete other people's posts."""
+        me = self.me()
+        with self.errors("the lookup"):
+            found = self.client.get_tweet(
+                comment_remote_id, tweet_fields=["author_id"], user_auth=self.oauth1
+            )
+        tweet = found.get("data")
+        if tweet is None:
+            return  # already gone
+        if str(tweet.get("author_id")) != me.id:
+            raise Unsupported(
+                "X does not let anyone delete other people's replies; hide the reply instead."
+            )
+        with self.errors("deleting the reply"):
+            self.client.delete_tweet(comment_remote_id, user_auth=self.oauth1)
+
+    def fetch_post_metrics(self, remote_ids: Sequence[str]) -> dict[str, PostMetrics]:
+        figures: dict[str, PostMetrics] = {}
+        ids = list(dict.fromkeys(remote_ids))
+        for start in range(0, len(ids), 100):  # X looks up at most 100 tweets per call
+            with self.errors("the figures"):
+                found = self.client.get_tweets(
+                    ids[start : start + 100], tweet_fields=["public_metrics"], user_auth=self.oauth1
+                )
+            for tweet in found.get("data") or []:
+                m = tweet.get("public_metrics") or {}
+                shares = (
+                    m.get("retweet_count", 0) + m.get("quote_count", 0)
+                    if "retweet_count" in m or "quote_count" in m
+                    else None
+                )
+                figures[str(tweet["id"])] = PostMetrics(
+                    views=m.get("impression_count"),
+                    likes=m.get("like_count"),
+                    comments=m.get("reply_count"),
+                    shares=shares,
+                    saves=m.get("bookmark_count"),
+                    raw=m,
+                )
+        return figures
+
+    def fetch_account_metrics(self) -> AccountMetrics:
+        with self.errors("the account figures"):
+            data = self.client.get_me(user_fields=["public_metrics"], user_auth=self.oauth1)["data"]
+        metrics = data.get("public_metrics") or {}
+        return AccountMetrics(followers=metrics.get("followers_count"), raw=metrics)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _own_tweets(self, since: datetime | None, fields: list[str]) -> Iterator[dict[str, Any]]:
+        """Our tweets since ``since`` (or the latest), newest first, at most ``lookup_pages``
+        pages of 100."""
+        me = self.me()
+        token = None
+        for _ in range(self.lookup_pages):
+            with self.errors("the lookup"):
+                page = self.client.get_users_tweets(
+                    me.id,
+                    start_time=since,
+                    max_results=100,
+                    tweet_fields=fields,
+                    exclude=["retweets"],
+                    pagination_token=token,
+                    user_auth=self.oauth1,
+                )
+            yield from page.get("data") or []
+            token = (page.get("meta") or {}).get("next_token")
+            if not token:
+                return
+
+    def upload(self, media: MediaFile) -> str:
+        """One file through X's chunked upload; returns the media id for the tweet."""
+        kind = "gif" if media.mime_type == "image/gif" else media.kind
+        try:
+            size = media.path.stat().st_size
+            handle = media.path.open("rb")
+        except OSError as exc:
+            raise Rejected(
+                f"The file {media.path.name} is missing on the hub server.", detail=repr(exc)
+            ) from exc
+        with handle, self.errors("the upload"):
+            started = self.client.raw_request(
+                "POST",
+                "/2/media/upload/initialize",
+                json={
+                    "media_type": media.mime_type,
+                    "total_bytes": size,
+                    "media_category": MEDIA_CATEGORIES.get(kind, "tweet_image"),
+                },
+                user_auth=self.oauth1,
+            )
+            media_id = str(started["data"]["id"])
+            for index in itertools.count():
+                chunk = handle.read(self.media_chunk_bytes)
+                if not chunk:
+                    break
+                self.client.raw_request(
+                    "POST",
+                    f"/2/media/upload/{media_id}/append",
+                    data={"segment_index": str(index)},
+                    files={"media": (media.path.name, chunk, "application/octet-stream")},
+                    user_auth=self.oauth1,
+                )
+            finished = self.client.raw_request(
+                "POST", f"/2/media/upload/{media_id}/finalize", user_auth=self.oauth1
+            )
+            self._wait_until_processed(media_id, finished["data"].get("processing_info"))
+            if media.alt_text:
+                self.client.raw_request(
+                    "POST",
+                    "/2/media/metadata",
+                    json={
+                        "id": media_id,
+                        "metadata": {"alt_text": {"text": media.alt_text[:1000]}},
+                    },
+                    user_auth=self.oauth1,
+                )
+        return media_id
+
+    def _wait_until_processed(self, media_id: str, info: Mapping[str, Any] | None) -> None:
+        """Videos: X processes them after finalize; poll STATUS as often as X says."""
+        deadline = time.monotonic() + self.video_processing_seconds
+        while info and info.get("state") in ("pending", "in_progress"):
+            if time.monotonic() > deadline:
+                raise Transient("X is still processing the video; hub tries again later.")
+            time.sleep(min(max(float(info.get("check_after_secs", 1)), 0.2), 30.0))
+            status = self.client.raw_request(
+                "GET",
+                "/2/media/upload",
+                params={"command": "STATUS", "media_id": media_id},
+                user_auth=self.oauth1,
+            )
+            info = status["data"].get("processing_info")
+        if info and info.get("state") == "failed":
+            error = info.get("error") or {}
+            raise Rejected(
+                f"X could not process the video: {error.get('message') or 'unknown reason'}",
+                detail=repr(info),
+            )
+
+
+def _detail(exc: tweepy.HTTPException) -> str:
+    response = exc.response
+    request = f"{response.request.method} {str(response.url).split('?')[0]}"
+    return f"HTTP {response.status_code} {request}: {response.text[:2000]}"
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds until X takes requests again: Retry-After, else ``x-rate-limit-reset``."""
+    retry_after = response.headers.get("retry-after")
+    if retry_after and retry_after.isdigit():
+        return float(retry_after)
+    reset = response.headers.get("x-rate-limit-reset")
+    if reset and reset.isdigit():
+        return max(1.0, int(reset) - time.time())
+    return None

@@ -1,0 +1,180 @@
+"""``hub demo``: a practice office with a user per role, a channel per network and announcements
+in several states, served together with a worker, beat and the sandbox (no real network)."""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import sys
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from PIL import Image, ImageDraw
+
+from hub.config import Settings
+from hub.models import RoleName
+
+DEMO_USERS = {
+    RoleName.editor: ("redaktion@demo.bochum.example", "Erika Redakteurin"),
+    RoleName.approver: ("freigabe@demo.bochum.example", "Anton Freigeber"),
+    RoleName.moderator: ("moderation@demo.bochum.example", "Mona Moderatorin"),
+    RoleName.manager: ("leitung@demo.bochum.example", "Lars Leitung"),
+    RoleName.admin: ("admin@demo.bochum.example", "Ada Admin"),
+}
+DEMO_CHANNELS = [
+    ("facebook", "Stadt Bochum", "104729318356812"),
+    ("instagram", "@stadt_bochum", "17841400000000001"),
+    ("x", "@bochum", "1234567890"),
+    ("youtube", "Stadt Bochum", "UCbochumDemo0000000000"),
+    ("flickr", "Stadt Bochum", "12345678@N00"),
+]
+CREDENTIALS_FILE = "demo-credentials.txt"
+
+
+def _wait_for(url: str, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (our own local URL)
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise click.ClickException(f"{url} did not come up") from None
+            time.sleep(0.2)
+
+
+def run_demo(host: str, port: int, sandbox_port: int) -> None:
+    data_dir = Path(os.environ.get("HUB_DATA_DIR") or "./demo-instance").resolve()
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    os.environ["HUB_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("HUB_SANDBOX_URL", sandbox_url)
+    os.environ.setdefault("HUB_PUBLIC_URL", f"http://{host}:{port}")
+    settings = Settings.from_env()
+
+    from hub import create_app
+    from hub.auth.users import sync_roles
+    from hub.database import upgrade
+    from hub.extensions import db
+
+    app = create_app(settings)
+    with app.app_context():
+        upgrade(settings.database_url)
+        sync_roles()
+        db.session.commit()
+        if not (data_dir / CREDENTIALS_FILE).exists():
+            seed(settings)
+    click.echo((data_dir / CREDENTIALS_FILE).read_text())
+    click.echo(f"Open http://{host}:{port}/ (data in {data_dir}; sandbox at {sandbox_url})\n")
+
+    from hub.serving import serve
+
+    sandbox = [sys.executable, "-m", "hub.cli", "sandbox", "--port", str(sandbox_port)]
+    serve(host, port, worker=True, extra=[sandbox])
+
+
+def _demo_image(text: str, color: str) -> bytes:
+    img = Image.new("RGB", (1200, 675), color)
+    draw = ImageDraw.Draw(img)
+    draw.text((60, 300), text, fill="white", font_size=64)
+    buffer = io.BytesIO()
+    img.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def seed(settings: Settings) -> None:
+    """Fill an empty database with the practice office. Prints nothing; writes the logins."""
+    from hub.auth.users import create_user
+    from hub.extensions import db
+    from hub.models import Channel
+    from hub.models.types import utcnow
+    from hub.publishing import workflow
+    from hub.publishing.compose import AnnouncementInput, VariantInput, save_announcement
+    from hub.publishing.media import store_upload
+
+    lines = ["Demo logins (also in this file):"]
+    users = {}
+    for role, (email, name) in DEMO_USERS.items():
+        password = secrets.token_urlsafe(9)
+        users[role] = create_user(email, [role.value], password, full_name=name)
+        lines.append(f"  {role.value:<10} {email:<36} {password}")
+    channels = {}
+    for network, name, external_id in DEMO_CHANNELS:
+        channel = Channel(
+            network=network,
+            name=name,
+            external_id=external_id,
+            credentials={"access_token": f"demo-{network}-{secrets.token_hex(8)}"},
+        )
+        db.session.add(channel)
+        channels[network] = channel
+    db.session.flush()
+
+    editor, approver = users[RoleName.editor], users[RoleName.approver]
+    photo = store_upload(
+        io.BytesIO(_demo_image("Bochum Total 2026", "#004a99")),
+        "bochum-total.jpg",
+        settings=settings,
+        alt_text="Plakat: Bochum Total 2026, Musikfestival in der Innenstadt",
+        credit="Stadt Bochum, Presseamt",
+        licence="CC BY 4.0",
+        uploaded_by=editor,
+    )
+    db.session.flush()
+    x, fb, ig = channels["x"].id, channels["facebook"].id, channels["instagram"].id
+
+    draft = AnnouncementInput(
+        title="Neue Öffnungszeiten Bürgerbüro",
+        body="Ab 1. Dezember hat das Bürgerbüro Mitte donnerstags bis 18 Uhr geöffnet.",
+        link="https://www.bochum.de/buergerbuero",
+        channel_ids=[x, fb],
+    )
+    save_announcement(draft, user=editor)
+
+    review = save_announcement(
+        AnnouncementInput(
+            title="Bochum Total 2026",
+            body="Vier Tage, über 70 Konzerte: Bochum Total lädt in die Innenstadt ein. "
+            "Alle Infos zu Bühnen, Anreise und Barrierefreiheit online.",
+            link="https://www.bochum.de/bochum-total",
+            channel_ids=[x, fb, ig],
+            variants={ig: VariantInput(body="Vier Tage, über 70 Konzerte 🎶 #BochumTotal #Bochum")},
+            media_ids=[photo.id],
+            scheduled_at=utcnow() + timedelta(days=3),
+        ),
+        user=editor,
+    )
+    workflow.submit(review, editor)
+
+    scheduled = save_announcement(
+        AnnouncementInput(
+            title="Weihnachtsmarkt eröffnet",
+            body="Der Bochumer Weihnachtsmarkt öffnet am Donnerstag um 11 Uhr.",
+            channel_ids=[x, fb],
+            scheduled_at=utcnow() + timedelta(days=1),
+        ),
+        user=editor,
+    )
+    workflow.submit(scheduled, editor)
+    workflow.approve(scheduled, approver)
+
+    now = save_announcement(
+        AnnouncementInput(
+            title="Sperrung Kortumstraße",
+            body="Wegen Bauarbeiten ist die Kortumstraße zwischen Husemannplatz und "
+            "Bongardstraße bis Freitag gesperrt. Umleitung ist ausgeschildert.",
+            link="https://www.bochum.de/verkehr",
+            channel_ids=[x, fb],
+            media_ids=[photo.id],
+        ),
+        user=editor,
+    )
+    workflow.submit(now, editor)
+    workflow.approve(now, approver)
+    db.session.commit()
+    lines.append("")
+    (settings.data_dir / CREDENTIALS_FILE).write_text("\n".join(lines) + "\n")
+    os.chmod(settings.data_dir / CREDENTIALS_FILE, 0o600)

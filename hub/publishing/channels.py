@@ -1,0 +1,56 @@
+"""Connecting channels: the accounts hub posts to. Credentials go in and never come out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from hub import audit
+from hub.extensions import db
+from hub.models import Channel, ChannelStatus, User
+from hub.publishing.errors import Conflict, ValidationFailed
+
+
+def connect_channel(
+    *,
+    network: str,
+    name: str,
+    external_id: str,
+    credentials: dict[str, Any] | None,
+    user: User,
+) -> Channel:
+    """Add a channel and audit it (never the secret); the caller commits."""
+    problems: dict[str, list[str]] = {}
+    if not name.strip():
+        problems["name"] = [_("Please give the channel a name.")]
+    if not external_id.strip():
+        problems["external_id"] = [_("Please give the account's id on the network.")]
+    if problems:
+        raise ValidationFailed(problems)
+    exists = db.session.scalar(
+        select(Channel.id).where(
+            Channel.network == network, Channel.external_id == external_id.strip()
+        )
+    )
+    if exists is not None:
+        raise Conflict(_("This account is already connected (channel %(id)s).", id=exists))
+    channel = Channel(
+        network=network,
+        name=name.strip(),
+        external_id=external_id.strip(),
+        credentials=credentials,
+        status=ChannelStatus.active,
+    )
+    db.session.add(channel)
+    db.session.flush()
+    audit.record(
+        "channel.connected",
+        channel,
+        actor=user,
+        network=network,
+        name=channel.name,
+        with_credentials=bool(credentials),
+    )
+    return channel

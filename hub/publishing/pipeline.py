@@ -1,0 +1,608 @@
+"""The delivery state machine: due announcements become deliveries, each published exactly once.
+
+The database is the source of truth; the broker only carries hints ("look at delivery 42").
+
+    pending -> queued -> sending -> published
+                            |-> retry_wait -> queued   (transient, 429: backoff, Retry-After)
+                            |-> failed                 (rejected, token expired)
+                            '-> needs_review           (outcome unknown after a crash)
+
+- :func:`dispatch_due` (a beat task every few seconds) turns due announcements into deliveries,
+  claims sendable ones atomically (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a conditional
+  ``UPDATE`` checked by rowcount on SQLite), re-sends hints whose message was lost, and hands
+  deliveries with an expired lease to :func:`reconcile`. It returns an :class:`Outbox` that the
+  caller sends only after the transaction committed.
+- :func:`run_publish` takes a lease (``sending``), calls the connector once, and records what
+  happened. A worker that dies mid-call leaves ``sending`` with a lease; when it expires,
+  :func:`reconcile` asks the network whether the post exists. Found: ``published``. Otherwise:
+  ``needs_review``. Never a blind second post.
+- After an attempt whose outcome is unknown (timeout, reset, 5xx, crash), the next attempt first
+  asks the network (``find_published``) before posting again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, or_, select, update
+
+from hub.config import Settings
+from hub.connectors.base import (
+    AuthExpired,
+    Connector,
+    ConnectorError,
+    MediaFile,
+    OutgoingPost,
+    Published,
+    RateLimited,
+    Rejected,
+    Transient,
+    Unsupported,
+)
+from hub.extensions import db
+from hub.models import (
+    Announcement,
+    AnnouncementStatus,
+    Channel,
+    ChannelStatus,
+    Delivery,
+    DeliveryState,
+)
+from hub.models.types import utcnow
+from hub.publishing.hold import active_hold
+from hub.publishing.notify import notify_channel_needs_login
+from hub.publishing.rules import rules_for
+
+log = logging.getLogger(__name__)
+
+ConnectorFactory = Callable[[Channel], Connector]
+SENDABLE = (DeliveryState.pending, DeliveryState.retry_wait)
+WAITING_STATES = {
+    DeliveryState.pending,
+    DeliveryState.queued,
+    DeliveryState.sending,
+    DeliveryState.retry_wait,
+    DeliveryState.held,
+}
+
+
+@dataclass
+class Outbox:
+    """Hints to send once the transaction that made them true has committed."""
+
+    publish: list[int] = field(default_factory=list)
+    reconcile: list[tuple[int, str]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.publish or self.reconcile)
+
+
+def settings() -> Settings:
+    return current_app.config["HUB_SETTINGS"]
+
+
+def default_connector(channel: Channel) -> Connector:
+    from hub.connectors.registry import access_for, connector_for
+
+    cfg = settings()
+    return connector_for(channel.network, access_for(channel, cfg), timeout=cfg.network_timeout)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dispatch
+
+
+def dispatch_due(now: datetime | None = None, batch: int = 500) -> Outbox:
+    """One pass of the dispatcher. Commits; returns the hints to send."""
+    now = now or utcnow()
+    outbox = Outbox()
+    held = active_hold() is not None
+    _start_due_announcements(now, held, batch)
+    if not held:
+        outbox.publish.extend(_claim_sendable(now, batch))
+        outbox.publish.extend(_requeue_lost(now, batch))
+    outbox.reconcile.extend(_claim_expired_leases(now, batch))
+    _note_waiting_for_login()
+    db.session.commit()
+    return outbox
+
+
+def _start_due_announcements(now: datetime, held: bool, batch: int) -> None:
+    due = db.session.scalars(
+        select(Announcement.id)
+        .where(
+            Announcement.status == AnnouncementStatus.scheduled,
+            Announcement.scheduled_at <= now,
+        )
+        .order_by(Announcement.scheduled_at)
+        .limit(batch)
+    ).all()
+    for announcement_id in due:
+        # Bumping the version makes a concurrent editor's save fail instead of reopening review.
+        started = db.session.execute(
+            update(Announcement)
+            .where(
+                Announcement.id == announcement_id,
+                Announcement.status == AnnouncementStatus.scheduled,
+            )
+            .values(status=AnnouncementStatus.publishing, version=Announcement.version + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if started != 1:
+            continue
+        announcement = db.session.get(Announcement, announcement_id)
+        db.session.refresh(announcement)
+        state = DeliveryState.held if held else DeliveryState.pending
+        for variant in announcement.variants:
+            db.session.add(
+                Delivery(
+                    announcement_id=announcement_id,
+                    channel_id=variant.channel_id,
+                    state=state,
+                    next_attempt_at=now,
+                )
+            )
+        db.session.flush()
+
+
+def _claim(
+    candidates: Select[Any], values: dict[str, Any], seen: Callable[[Any], Any]
+) -> list[int]:
+    """Claim rows atomically; return the ids this process now owns.
+
+    PostgreSQL locks the candidates with ``FOR UPDATE SKIP LOCKED`` so concurrent dispatchers
+    split the work. SQLite has no such clause (it is silently dropped); there every row is
+    claimed by an ``UPDATE ... WHERE <what we saw>`` that counts only if it changed one row.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows = db.session.execute(candidates.with_for_update(skip_locked=True)).all()
+        ids = [row.id for row in rows]
+        if ids:
+            db.session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids))
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+        return ids
+    claimed = []
+    for row in db.session.execute(candidates).all():
+        changed = db.session.execute(
+            update(Delivery)
+            .where(Delivery.id == row.id, seen(row))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed == 1:
+            claimed.append(row.id)
+    return claimed
+
+
+def _claim_sendable(now: datetime, batch: int) -> list[int]:
+    candidates = (
+        select(Delivery.id, Delivery.state)
+        .join(Channel, Channel.id == Delivery.channel_id)
+        .where(
+            Delivery.state.in_(SENDABLE),
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+            Channel.status == ChannelStatus.active,
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(batch)
+    )
+    return _claim(
+        candidates,
+        {"state": DeliveryState.queued, "queued_at": now},
+        lambda row: Delivery.state == row.state,
+    )
+
+
+def _requeue_lost(now: datetime, batch: int) -> list[int]:
+    """Queued deliveries whose hint never ran (broker restarted, worker killed): send again.
+
+    A duplicate hint is harmless: only one worker can move a delivery from queued to sending.
+    """
+    cutoff = now - timedelta(seconds=settings().requeue_after)
+    candidates = (
+        select(Delivery.id, Delivery.queued_at)
+        .where(Delivery.state == DeliveryState.queued, Delivery.queued_at < cutoff)
+        .order_by(Delivery.queued_at)
+        .limit(batch)
+    )
+    return _claim(
+        candidates,
+        {"queued_at": now},
+        lambda row: and_(
+            Delivery.state == DeliveryState.queued, Delivery.queued_at == row.queued_at
+        ),
+    )
+
+
+def _claim_expired_leases(now: datetime, batch: int) -> list[tuple[int, str]]:
+    candidates = (
+        select(Delivery.id, Delivery.lease_token)
+        .where(Delivery.state == DeliveryState.sending, Delivery.lease_until < now)
+        .limit(batch)
+    )
+    token = "reconcile-" + uuid.uuid4().hex[:24]
+    lease = timedelta(seconds=120)
+    ids = _claim(
+        candidates,
+        {"lease_token": token, "lease_until": now + lease},
+        lambda row: and_(
+            Delivery.state == DeliveryState.sending, Delivery.lease_token == row.lease_token
+        ),
+    )
+    return [(delivery_id, token) for delivery_id in ids]
+
+
+def _note_waiting_for_login() -> None:
+    """Deliveries on a channel that needs a new login wait, saying why, instead of failing."""
+    waiting = db.session.execute(
+        select(Delivery, Channel)
+        .join(Channel, Channel.id == Delivery.channel_id)
+        .where(
+            Delivery.state.in_(SENDABLE),
+            Channel.status != ChannelStatus.active,
+            Delivery.error_code.is_distinct_from("channel_unavailable"),
+        )
+    ).all()
+    for delivery, channel in waiting:
+        delivery.error_code = "channel_unavailable"
+        delivery.error_message = (
+            _("Waiting: the channel %(name)s needs a new login.", name=channel.name)
+            if channel.status == ChannelStatus.needs_reauth
+            else _("Waiting: the channel %(name)s is switched off.", name=channel.name)
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Publish
+
+
+def lease_for(connector: Connector) -> timedelta:
+    """How long a worker may hold a delivery. Never shorter than a few network timeouts: a
+    lease that ran out during a slow but healthy call would send the post to review."""
+    configured = settings().publish_lease or connector.lease_seconds
+    return timedelta(seconds=max(configured, 3 * connector.timeout))
+
+
+def outgoing_post(delivery: Delivery) -> OutgoingPost:
+    """The delivery as the network will see it: final text, title where taken, media files."""
+    announcement = delivery.announcement
+    variant = announcement.variant_for(delivery.channel_id)
+    rules = rules_for(delivery.channel.network)
+    body = variant.effective_body if variant else announcement.body
+    title = (
+        (variant.effective_title if variant else announcement.title) if rules.takes_title else None
+    )
+    media_dir = settings().media_dir
+    media = tuple(
+        MediaFile(
+            path=media_dir / asset.stored_path,
+            kind=asset.kind,
+            mime_type=asset.mime_type,
+            size=asset.size_bytes,
+            sha256=asset.sha256,
+            alt_text=asset.alt_text,
+            width=asset.width,
+            height=asset.height,
+            duration_seconds=asset.duration_seconds,
+        )
+        for asset in announcement.media
+    )
+    return OutgoingPost(
+        delivery_id=delivery.id,
+        text=rules.final_text(body, announcement.link),
+        title=title,
+        link=announcement.link,
+        media=media,
+        not_before=delivery.first_attempt_at,
+    )
+
+
+def run_publish(delivery_id: int, connector_factory: ConnectorFactory | None = None) -> str:
+    """Publish one delivery if it is still queued; returns the state it ended in (or "skipped")."""
+    factory = connector_factory or default_connector
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.state != DeliveryState.queued:
+        return "skipped"
+    channel = delivery.channel
+    if not channel.is_usable:
+        # The dispatcher will say why it waits; nothing is sent to a channel without a login.
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.state == DeliveryState.queued)
+            .values(state=DeliveryState.pending)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        return "skipped"
+    try:
+        connector = factory(channel)
+    except Unsupported as exc:
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.state == DeliveryState.queued)
+            .values(state=DeliveryState.failed, error_code=exc.code, error_message=exc.message)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.flush()
+        refresh_announcement_status(delivery.announcement)
+        db.session.commit()
+        return DeliveryState.failed
+
+    now = utcnow()
+    token = uuid.uuid4().hex
+    taken = db.session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.state == DeliveryState.queued)
+        .values(
+            state=DeliveryState.sending,
+            lease_token=token,
+            lease_until=now + lease_for(connector),
+            attempts=Delivery.attempts + 1,
+            first_attempt_at=db.func.coalesce(Delivery.first_attempt_at, now),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if taken != 1:
+        return "skipped"
+
+    db.session.refresh(delivery)
+    post = outgoing_post(delivery)
+    try:
+        if delivery.outcome_unknown:
+            found = connector.find_published(post)
+            if found is not None:
+                return _record_published(delivery, token, found, how="found_before_retry")
+        result = connector.publish(post)
+    except RateLimited as exc:
+        return _retry_later(delivery, token, exc, outcome_unknown=False)
+    except Transient as exc:
+        return _retry_later(delivery, token, exc, outcome_unknown=True)
+    except AuthExpired as exc:
+        return _auth_expired(delivery, token, exc)
+    except (Rejected, Unsupported) as exc:
+        return _fail(delivery, token, exc.code, exc.message, exc.detail)
+    except Exception as exc:  # a bug or an SDK surprise: the post may or may not exist
+        log.exception("publish of delivery %s raised", delivery_id)
+        error = Transient(_("Unexpected error while sending."), detail=repr(exc))
+        return _retry_later(delivery, token, error, outcome_unknown=True)
+    return _record_published(delivery, token, result, how="published")
+
+
+def _finish(delivery: Delivery, token: str, **values: Any) -> bool:
+    """Apply an outcome only if this worker still holds the lease."""
+    changed = db.session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery.id,
+            Delivery.state == DeliveryState.sending,
+            Delivery.lease_token == token,
+        )
+        .values(lease_token=None, lease_until=None, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed == 1:
+        db.session.refresh(delivery)
+        refresh_announcement_status(delivery.announcement)
+    db.session.commit()
+    return changed == 1
+
+
+def _record_published(delivery: Delivery, token: str, result: Published, how: str) -> str:
+    from hub import audit
+
+    values = {
+        "state": DeliveryState.published,
+        "remote_id": result.remote_id,
+        "url": result.url,
+        "published_at": utcnow(),
+        "error_code": None,
+        "error_message": None,
+        "outcome_unknown": False,
+    }
+    if _finish(delivery, token, **values):
+        log.info("delivery %s published as %s (%s)", delivery.id, result.remote_id, how)
+        return DeliveryState.published
+    # The lease was lost (reconciled meanwhile) but the network says the post exists: that is
+    # the truth, so record it, unless another post was already recorded (a real duplicate).
+    db.session.refresh(delivery)
+    if delivery.state == DeliveryState.published and delivery.remote_id != result.remote_id:
+        log.error(
+            "delivery %s: duplicate post %s besides %s",
+            delivery.id,
+            result.remote_id,
+            delivery.remote_id,
+        )
+        audit.record("delivery.duplicate", delivery, remote_id=result.remote_id)
+        db.session.commit()
+        return DeliveryState.published
+    changed = db.session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery.id,
+            Delivery.state.in_([DeliveryState.sending, DeliveryState.needs_review]),
+        )
+        .values(lease_token=None, lease_until=None, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed:
+        db.session.refresh(delivery)
+        refresh_announcement_status(delivery.announcement)
+    db.session.commit()
+    return DeliveryState.published
+
+
+def backoff(attempt: int, retry_after: float | None) -> float:
+    """Exponential backoff with jitter, never shorter than the network asked for."""
+    cfg = settings()
+    ceiling = min(cfg.retry_cap, cfg.retry_base * 2 ** max(attempt - 1, 0))
+    delay = random.uniform(ceiling / 2, ceiling)
+    return max(delay, retry_after or 0.0)
+
+
+def _retry_later(delivery: Delivery, token: str, exc: Transient, *, outcome_unknown: bool) -> str:
+    log.warning("delivery %s attempt %s: %s", delivery.id, delivery.attempts, exc)
+    if delivery.attempts >= settings().max_attempts:
+        if outcome_unknown:
+            # Giving up after an unclear last attempt: a person must look, not "failed".
+            _finish(
+                delivery,
+                token,
+                state=DeliveryState.needs_review,
+                outcome_unknown=True,
+                error_code=exc.code,
+                error_message=_(
+                    "The network did not answer clearly after %(n)s attempts (%(reason)s). "
+                    "Check on the network whether the post exists.",
+                    n=delivery.attempts,
+                    reason=exc.message,
+                ),
+            )
+            return DeliveryState.needs_review
+        return _fail(
+            delivery,
+            token,
+            exc.code,
+            _(
+                "The network did not accept the post after %(n)s attempts: %(reason)s",
+                n=delivery.attempts,
+                reason=exc.message,
+            ),
+            exc.detail,
+        )
+    delay = backoff(delivery.attempts, exc.retry_after)
+    _finish(
+        delivery,
+        token,
+        state=DeliveryState.retry_wait,
+        next_attempt_at=utcnow() + timedelta(seconds=delay),
+        outcome_unknown=outcome_unknown or delivery.outcome_unknown,
+        error_code=exc.code,
+        error_message=_(
+            "Attempt %(n)s did not go through (%(reason)s); hub tries again by itself.",
+            n=delivery.attempts,
+            reason=exc.message,
+        ),
+    )
+    return DeliveryState.retry_wait
+
+
+def _fail(delivery: Delivery, token: str, code: str, message: str, detail: str | None) -> str:
+    log.warning("delivery %s failed (%s): %s | %s", delivery.id, code, message, detail)
+    _finish(
+        delivery,
+        token,
+        state=DeliveryState.failed,
+        error_code=code,
+        error_message=message,
+        outcome_unknown=False,
+    )
+    return DeliveryState.failed
+
+
+def _auth_expired(delivery: Delivery, token: str, exc: AuthExpired) -> str:
+    from hub import audit
+
+    channel = delivery.channel
+    result = _fail(
+        delivery,
+        token,
+        exc.code,
+        _(
+            "The login of channel %(name)s has expired or was revoked. An admin must connect "
+            "the channel again; then retry.",
+            name=channel.name,
+        ),
+        exc.detail,
+    )
+    changed = db.session.execute(
+        update(Channel)
+        .where(Channel.id == channel.id, Channel.status == ChannelStatus.active)
+        .values(status=ChannelStatus.needs_reauth, status_message=exc.message)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed:
+        db.session.refresh(channel)
+        audit.record("channel.needs_reauth", channel, reason=exc.message)
+        notify_channel_needs_login(channel, delivery.announcement)
+    db.session.commit()
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Reconcile
+
+
+def reconcile(
+    delivery_id: int, token: str, connector_factory: ConnectorFactory | None = None
+) -> str:
+    """A worker died holding this delivery: ask the network, never post blindly."""
+    factory = connector_factory or default_connector
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.state != DeliveryState.sending or delivery.lease_token != token:
+        return "skipped"
+    post = outgoing_post(delivery)
+    try:
+        found = factory(delivery.channel).find_published(post)
+    except ConnectorError as exc:
+        log.warning("reconcile of delivery %s could not ask the network: %s", delivery_id, exc)
+        found = None
+    except Exception:
+        log.exception("reconcile of delivery %s raised", delivery_id)
+        found = None
+    if found is not None:
+        return _record_published(delivery, token, found, how="reconciled")
+    _finish(
+        delivery,
+        token,
+        state=DeliveryState.needs_review,
+        outcome_unknown=True,
+        error_code="outcome_unknown",
+        error_message=_(
+            "hub lost contact while sending and could not find the post on the network. "
+            "Please check the channel: mark it as published with its link, or publish again."
+        ),
+    )
+    return DeliveryState.needs_review
+
+
+# ---------------------------------------------------------------------------------------------
+# The announcement follows its deliveries
+
+
+def refresh_announcement_status(announcement: Announcement) -> None:
+    """Published, partly failed or failed once every delivery has ended; else publishing."""
+    if announcement.status in (AnnouncementStatus.cancelled, AnnouncementStatus.draft):
+        return
+    db.session.refresh(announcement)
+    states = [d.state for d in announcement.deliveries if d.state != DeliveryState.cancelled]
+    if not states:
+        return
+    if any(s in WAITING_STATES for s in states):
+        status = AnnouncementStatus.publishing
+    elif all(s == DeliveryState.published for s in states):
+        status = AnnouncementStatus.published
+    elif any(s == DeliveryState.published for s in states):
+        status = AnnouncementStatus.partly_failed
+    else:
+        status = AnnouncementStatus.failed
+    if announcement.status != status:
+        db.session.execute(
+            update(Announcement)
+            .where(Announcement.id == announcement.id)
+            .values(status=status, version=Announcement.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.refresh(announcement)

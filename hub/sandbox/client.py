@@ -1,0 +1,94 @@
+"""A small client for the sandbox's control endpoints, for tests, the demo and benchmarks.
+
+It speaks plain HTTP to ``/_sandbox/...``, so it works the same whether the sandbox runs in a
+thread of the test process or as its own process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+
+class SandboxControl:
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.session.request(
+            method, f"{self.url}/_sandbox/{path}", timeout=self.timeout, **kwargs
+        )
+        if response.status_code >= 400:
+            raise RuntimeError(f"sandbox {method} {path}: {response.status_code} {response.text}")
+        return response.json()
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "health")
+
+    def posts(
+        self, network: str | None = None, *, comments: bool = False, deleted: bool = False
+    ) -> list[dict[str, Any]]:
+        params: dict[str, str] = {}
+        if network:
+            params["network"] = network
+        if comments:
+            params["comments"] = "1"
+        if deleted:
+            params["deleted"] = "1"
+        return self._call("GET", "posts", params=params)
+
+    def post(self, network: str, post_id: str) -> dict[str, Any]:
+        return self._call("GET", f"posts/{network}/{post_id}")
+
+    def set_metrics(self, network: str, post_id: str, **figures: int) -> dict[str, Any]:
+        return self._call("POST", f"posts/{network}/{post_id}/metrics", json=figures)
+
+    def comments(
+        self, network: str | None = None, post_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        params = {k: v for k, v in {"network": network, "post_id": post_id}.items() if v}
+        return self._call("GET", "comments", params=params)
+
+    def add_comment(
+        self,
+        network: str,
+        post_id: str,
+        text: str,
+        *,
+        author_name: str | None = None,
+        author_username: str | None = None,
+    ) -> dict[str, Any]:
+        body = {
+            "network": network,
+            "post_id": post_id,
+            "text": text,
+            "author_name": author_name,
+            "author_username": author_username,
+        }
+        return self._call("POST", "comments", json=body)
+
+    def accounts(self, network: str | None = None) -> list[dict[str, Any]]:
+        return self._call("GET", "accounts", params={"network": network} if network else {})
+
+    def put_account(self, network: str, **fields: Any) -> dict[str, Any]:
+        return self._call("POST", "accounts", json={"network": network, **fields})
+
+    def add_fault(self, network: str, kind: str, **params: Any) -> dict[str, Any]:
+        """``kind``: latency | status | timeout | reset | expired_token. ``params``: count or
+        probability, status, retry_after, seconds, method, path, after, error."""
+        return self._call("POST", "faults", json={"network": network, "kind": kind, **params})
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self._call("GET", "faults")
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "faults")
+
+    def reset(self) -> None:
+        self._call("POST", "reset")
+
+    def requests(self, network: str | None = None) -> list[dict[str, Any]]:
+        return self._call("GET", "requests", params={"network": network} if network else {})

@@ -1,0 +1,205 @@
+"""The sandbox's control endpoints, under ``/_sandbox/``: look inside, and make networks misbehave.
+
+Tests, the demo and people practising use them the same way (``hub.sandbox.client`` wraps them):
+
+- ``GET  /_sandbox/health`` -> ``{"ok": true, "networks": [...]}``
+- ``GET  /_sandbox/posts?network=x[&account=ID][&comments=1][&deleted=1]`` -> the posts as the
+  network holds them: ``[{"network", "id", "text", "media": [{"alt_text", "size", "sha256",
+  ...}], "created_at", "url", ...}]``, oldest first
+- ``GET  /_sandbox/posts/<network>/<id>``; ``POST /_sandbox/posts/<network>/<id>/metrics``
+  ``{"like_count": 3, ...}`` sets figures the network reports
+- ``GET  /_sandbox/comments?network=x[&post_id=ID]``; ``POST /_sandbox/comments``
+  ``{"network", "post_id", "text", "author_name", "author_username"}``: a citizen comments
+- ``GET|POST /_sandbox/accounts``: list; create or rename one, optionally binding a ``token``
+  ``{"network", "id", "username", "name", "followers", "token"}``
+- ``GET|POST|DELETE /_sandbox/faults``: list, add (see :class:`hub.sandbox.core.Fault`), clear
+- ``POST /_sandbox/reset``: forget everything
+- ``GET  /_sandbox/requests?network=x`` -> ``[{"seq", "network", "method", "path", "query",
+  "status", "fault", "time", "duration_ms"}]``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from hub.sandbox.core import Account, Post, json_response
+
+if TYPE_CHECKING:
+    from hub.sandbox.server import SandboxApp
+
+
+class ControlError(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes")
+
+
+class Control:
+    def __init__(self, app: SandboxApp) -> None:
+        self.app = app
+        self.state = app.state
+        self.url_map = Map(
+            [
+                Rule("/_sandbox/health", endpoint="health", methods=["GET"]),
+                Rule("/_sandbox/posts", endpoint="posts", methods=["GET"]),
+                Rule("/_sandbox/posts/<network>/<post_id>", endpoint="post", methods=["GET"]),
+                Rule(
+                    "/_sandbox/posts/<network>/<post_id>/metrics",
+                    endpoint="set_metrics",
+                    methods=["POST"],
+                ),
+                Rule("/_sandbox/comments", endpoint="comments", methods=["GET"]),
+                Rule("/_sandbox/comments", endpoint="add_comment", methods=["POST"]),
+                Rule("/_sandbox/accounts", endpoint="accounts", methods=["GET"]),
+                Rule("/_sandbox/accounts", endpoint="put_account", methods=["POST"]),
+                Rule("/_sandbox/faults", endpoint="faults", methods=["GET"]),
+                Rule("/_sandbox/faults", endpoint="add_fault", methods=["POST"]),
+                Rule("/_sandbox/faults", endpoint="clear_faults", methods=["DELETE"]),
+                Rule("/_sandbox/reset", endpoint="reset", methods=["POST"]),
+                Rule("/_sandbox/requests", endpoint="requests", methods=["GET"]),
+            ],
+            strict_slashes=False,
+        )
+
+    def dispatch(self, request: Request) -> Response:
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, args = adapter.match()
+            handler: Callable[..., Any] = getattr(self, f"_{endpoint}")
+            return json_response(handler(request, **args))
+        except NotFound:
+            return json_response({"error": f"no such control endpoint: {request.path}"}, 404)
+        except MethodNotAllowed:
+            return json_response({"error": f"{request.method} is not allowed here"}, 405)
+        except ControlError as error:
+            return json_response({"error": error.message}, error.status)
+        except (ValueError, TypeError) as error:  # FaultError, or a number that is not one
+            return json_response({"error": str(error)}, 400)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _body(self, request: Request) -> dict[str, Any]:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ControlError("send a JSON object")
+        return body
+
+    def _network(self, value: str | None, *, required: bool = False) -> str | None:
+        if value is None and not required:
+            return None
+        if value not in self.app.networks:
+            raise ControlError(f"network must be one of {sorted(self.app.networks)}")
+        return value
+
+    def _find_post(self, network: str, post_id: str) -> Post:
+        post = self.state.post(network, post_id)
+        if post is None:
+            raise ControlError(f"no {network} post {post_id}", 404)
+        return post
+
+    # -- endpoints ----------------------------------------------------------------------------
+
+    def _health(self, request: Request) -> dict[str, Any]:
+        return {"ok": True, "networks": sorted(self.app.networks)}
+
+    def _posts(self, request: Request) -> list[dict[str, Any]]:
+        network = self._network(request.args.get("network"))
+        account = request.args.get("account")
+        comments = _truthy(request.args.get("comments"))
+        deleted = _truthy(request.args.get("deleted"))
+        return [
+            p.public()
+            for p in self.state.posts_of(network)
+            if (comments or not p.is_comment)
+            and (deleted or not p.deleted)
+            and (account is None or p.account_id == account)
+        ]
+
+    def _post(self, request: Request, network: str, post_id: str) -> dict[str, Any]:
+        return self._find_post(self._network(network, required=True) or "", post_id).public()
+
+    def _set_metrics(self, request: Request, network: str, post_id: str) -> dict[str, Any]:
+        post = self._find_post(self._network(network, required=True) or "", post_id)
+        body = self._body(request)
+        with self.state.lock:
+            post.metrics.update({str(k): int(v) for k, v in body.items()})
+        return post.public()
+
+    def _comments(self, request: Request) -> list[dict[str, Any]]:
+        network = self._network(request.args.get("network"))
+        post_id = request.args.get("post_id")
+        return [
+            p.public()
+            for p in self.state.posts_of(network)
+            if p.is_comment and (post_id is None or post_id in (p.parent_id, p.root_id))
+        ]
+
+    def _add_comment(self, request: Request) -> dict[str, Any]:
+        body = self._body(request)
+        network = self._network(body.get("network"), required=True) or ""
+        post = self._find_post(network, str(body.get("post_id") or ""))
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise ControlError("text is required")
+        author = self.state.citizen(network, body.get("author_name"), body.get("author_username"))
+        comment = self.app.api_for(network).add_comment(post, text, author)
+        data = comment.public()
+        data["author"] = author.public()
+        return data
+
+    def _accounts(self, request: Request) -> list[dict[str, Any]]:
+        network = self._network(request.args.get("network"))
+        with self.state.lock:
+            accounts = list(self.state.accounts.values())
+        return [a.public() for a in accounts if network is None or a.network == network]
+
+    def _put_account(self, request: Request) -> dict[str, Any]:
+        body = self._body(request)
+        network = self._network(body.get("network"), required=True) or ""
+        account_id = str(
+            body.get("id") or (self.state.snowflake() if network == "x" else self.state.number())
+        )
+        with self.state.lock:
+            existing = self.state.accounts.get((network, account_id))
+            account = Account(
+                network=network,
+                id=account_id,
+                username=body.get("username")
+                or (existing.username if existing else f"sandbox_{account_id[-6:]}"),
+                name=body.get("name")
+                or (existing.name if existing else f"Sandbox {account_id[-6:]}"),
+                followers=int(body.get("followers", existing.followers if existing else 0)),
+            )
+            self.state.put_account(account, token=body.get("token"))
+        return account.public()
+
+    def _faults(self, request: Request) -> list[dict[str, Any]]:
+        with self.state.lock:
+            faults = [f.public() for f in self.state.faults]
+            expired = sorted(self.state.expired)
+        return faults + [{"network": n, "kind": "expired_token"} for n in expired]
+
+    def _add_fault(self, request: Request) -> dict[str, Any]:
+        return self.state.add_fault(self._body(request), set(self.app.networks)).public()
+
+    def _clear_faults(self, request: Request) -> dict[str, Any]:
+        self.state.clear_faults()
+        return {"ok": True}
+
+    def _reset(self, request: Request) -> dict[str, Any]:
+        self.state.reset()
+        return {"ok": True}
+
+    def _requests(self, request: Request) -> list[dict[str, Any]]:
+        network = self._network(request.args.get("network"))
+        return [e.public() for e in self.state.requests(network)]

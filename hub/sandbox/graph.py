@@ -1,0 +1,325 @@
+"""The Graph API's common ground, shared by Facebook Pages (``facebook.py``) and, later, Instagram.
+
+Both networks live under one URL space, ``/vNN.N/{object-id}[/{edge}]``, with one way of
+authenticating (``access_token`` in the query or form), one error body
+(``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``) and the same usage
+headers (``x-app-usage``, ``x-business-use-case-usage``). This module owns those; each network
+is a :class:`GraphProduct` that answers for the objects and edges it knows. Which network a
+request belongs to (for faults and the log) is decided by the object id: a known object belongs
+to the product that made it; an unknown id goes to the product whose edge is asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import secrets
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.wrappers import Request, Response
+
+from hub.sandbox.core import Account, NetworkApi, Post, SandboxState, json_response
+
+VERSION_PATH = re.compile(r"^/(v\d+\.\d+)(?:/([^/]*))?(?:/([^/]+))?/?$")
+APP_CALLS_PER_HOUR = 4800  # what 100 % in x-app-usage stands for, in the sandbox
+GRAPH_TIME = "%Y-%m-%dT%H:%M:%S+0000"
+
+# The error each HTTP status stands for when a fault asks for it: (code, subcode, message).
+STATUS_ERRORS: dict[int, tuple[int, int | None, str]] = {
+    400: (100, None, "(#100) Invalid parameter"),
+    401: (190, None, "Invalid OAuth access token - Cannot parse access token"),
+    403: (200, None, "(#200) Permissions error"),
+    404: (
+        100,
+        33,
+        "Unsupported get request. Object does not exist, cannot be loaded due to missing "
+        "permissions, or does not support this operation.",
+    ),
+    429: (
+        80001,
+        None,
+        "(#80001) There have been too many calls to this Page account. Wait a bit and try again. "
+        "For more info, please refer to "
+        "https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+    ),
+    500: (1, 99, "An unknown error occurred"),
+    503: (2, None, "An unexpected error has occurred. Please retry your request later."),
+}
+
+
+class GraphError(Exception):
+    """An error answer in the Graph API's shape."""
+
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        *,
+        status: int = 400,
+        subcode: int | None = None,
+        error_type: str = "OAuthException",
+        user_title: str | None = None,
+        user_msg: str | None = None,
+        transient: bool | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.subcode = subcode
+        self.error_type = error_type
+        self.user_title = user_title
+        self.user_msg = user_msg
+        self.transient = transient
+
+    def body(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        error: dict[str, Any] = {
+            "message": self.message,
+            "type": self.error_type,
+            "code": self.code,
+        }
+        if self.subcode is not None:
+            error["error_subcode"] = self.subcode
+        if self.transient is not None:
+            error["is_transient"] = self.transient
+        if self.user_title:
+            error["error_user_title"] = self.user_title
+        if self.user_msg:
+            error["error_user_msg"] = self.user_msg
+        error["fbtrace_id"] = "A" + secrets.token_urlsafe(15)
+        error.update(overrides or {})
+        return {"error": error}
+
+
+def graph_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(GRAPH_TIME)
+
+
+def parse_graph_time(value: str, name: str) -> datetime:
+    """``since``/``until``: a Unix timestamp or an ISO 8601 date, as Graph accepts them."""
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise GraphError(100, f"(#100) The parameter {name} is not a valid time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def split_fields(value: str | None, default: Sequence[str]) -> list[str]:
+    """Top-level names of a ``fields`` list (nested ``attachments{media}`` -> ``attachments``)."""
+    if not value:
+        return list(default)
+    names, depth, current = [], 0, ""
+    for char in value:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            names.append(current)
+            current = ""
+            continue
+        if depth == 0 and char not in "{}":
+            current += char
+    names.append(current)
+    return [n.strip().split(".")[0] for n in names if n.strip()]
+
+
+@dataclass
+class GraphCall:
+    """One Graph request, taken apart."""
+
+    request: Request
+    version: str
+    object_id: str
+    edge: str | None
+    method: str
+    params: MultiDict[str, str]
+    files: MultiDict[str, FileStorage]
+    token: str
+
+    def fields(self, default: Sequence[str]) -> list[str]:
+        return split_fields(self.params.get("fields"), default)
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.params.get(name)
+        return default if value is None else value.lower() not in ("false", "0")
+
+    def next_url(self, **changes: str) -> str:
+        params = {k: v for k, v in self.params.items(multi=False)}
+        params.update(changes)
+        path = f"{self.version}/{self.object_id}" + (f"/{self.edge}" if self.edge else "")
+        return f"{self.request.host_url}{path}?{urlencode(params)}"
+
+
+class GraphProduct(ABC):
+    """One network on the Graph API: the objects it keeps and the edges it answers."""
+
+    network: str
+    #: edges that belong to this network: an unknown id asked for one of them is its account
+    edges: frozenset[str]
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    @abstractmethod
+    def owns(self, object_id: str) -> bool:
+        """Is this a known object of this network?"""
+
+    @abstractmethod
+    def handle(self, call: GraphCall) -> dict[str, Any]:
+        """Answer the call or raise :class:`GraphError`."""
+
+    @abstractmethod
+    def add_comment(self, post: Post, text: str, author: Account) -> Post:
+        """A simulated citizen comments on a post."""
+
+    def usage_owner(self, call: GraphCall) -> str | None:
+        """The business object (page) whose usage header this call counts against."""
+        return None
+
+
+class GraphApi(NetworkApi):
+    def __init__(self, state: SandboxState, products: Sequence[type[GraphProduct]]) -> None:
+        super().__init__(state)
+        self.products = {cls.network: cls(state) for cls in products}
+        self.networks = tuple(self.products)
+
+    def claims(self, path: str) -> bool:
+        return VERSION_PATH.match(path) is not None
+
+    def _split(self, path: str) -> tuple[str, str, str | None]:
+        match = VERSION_PATH.match(path)
+        if match is None:  # pragma: no cover - claims() ran first
+            raise GraphError(100, "Unknown path components")
+        return match.group(1), match.group(2) or "", match.group(3)
+
+    def network_of(self, request: Request) -> str:
+        _, object_id, edge = self._split(request.path)
+        for product in self.products.values():
+            if product.owns(object_id):
+                return product.network
+        for product in self.products.values():
+            if edge in product.edges:
+                return product.network
+        return self.networks[0]
+
+    def token_of(self, request: Request) -> str | None:
+        token = request.values.get("access_token")
+        if token:
+            return token
+        auth = request.headers.get("Authorization", "")
+        for scheme in ("Bearer ", "OAuth "):
+            if auth.startswith(scheme):
+                return auth[len(scheme) :].strip() or None
+        return None
+
+    def handle(self, request: Request, network: str, token: str) -> Response:
+        version, object_id, edge = self._split(request.path)
+        params: MultiDict[str, str] = MultiDict(request.args)
+        params.update(request.form)
+        call = GraphCall(
+            request=request,
+            version=version,
+            object_id=object_id,
+            edge=edge,
+            method=request.method,
+            params=params,
+            files=request.files,
+            token=token,
+        )
+        product = self.products[network]
+        try:
+            if not object_id:
+                raise GraphError(100, "(#100) An object id is required")
+            response = json_response(product.handle(call))
+        except GraphError as error:
+            response = json_response(error.body(), error.status)
+        self._usage_headers(response, product.usage_owner(call))
+        return response
+
+    def _usage_headers(self, response: Response, owner: str | None, regain: int = 0) -> None:
+        hour = int(time.time() // 3600)
+        calls = self.state.bucket("graph.calls")
+        with self.state.lock:
+            calls[hour] = used = calls.get(hour, 0) + 1
+        percent = min(100, used * 100 // APP_CALLS_PER_HOUR)
+        response.headers["x-app-usage"] = json.dumps(
+            {"call_count": percent, "total_cputime": percent, "total_time": percent}
+        )
+        if owner:
+            response.headers["x-business-use-case-usage"] = json.dumps(
+                {
+                    owner: [
+                        {
+                            "type": "pages",
+                            "call_count": 100 if regain else percent,
+                            "total_cputime": percent,
+                            "total_time": percent,
+                            "estimated_time_to_regain_access": regain,
+                        }
+                    ]
+                }
+            )
+
+    def error_response(
+        self,
+        network: str,
+        status: int,
+        *,
+        retry_after: float | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        request: Request | None = None,
+    ) -> Response:
+        code, subcode, message = STATUS_ERRORS.get(status, STATUS_ERRORS[500])
+        error = GraphError(
+            code,
+            message,
+            status=status,
+            subcode=subcode,
+            transient=True if status >= 500 else None,
+        )
+        response = json_response(error.body(overrides), status)
+        owner = None
+        if request is not None:
+            _, object_id, _ = self._split(request.path)
+            owner = object_id.split("_")[0] or None
+        if status == 429:
+            wait = retry_after if retry_after is not None else 60.0
+            response.headers["Retry-After"] = str(math.ceil(wait))
+            self._usage_headers(response, owner, regain=max(1, math.ceil(wait / 60)))
+        else:
+            self._usage_headers(response, owner)
+        return response
+
+    def expired_response(self, network: str) -> Response:
+        expired_at = datetime.now(UTC).strftime("%A, %d-%b-%y %H:%M:%S UTC")
+        error = GraphError(
+            190,
+            f"Error validating access token: Session has expired on {expired_at}. "
+            f"The current time is {expired_at}.",
+            subcode=463,
+        )
+        response = json_response(error.body(), 400)
+        response.headers["WWW-Authenticate"] = (
+            'OAuth "Facebook Platform" "invalid_token" "Error validating access token"'
+        )
+        return response
+
+    def missing_token_response(self, network: str) -> Response:
+        error = GraphError(104, "An access token is required to request this resource.")
+        return json_response(error.body(), 400)
+
+    def add_comment(self, post: Post, text: str, author: Account) -> Post:
+        return self.products[post.network].add_comment(post, text, author)
