@@ -13,6 +13,7 @@ celery-redbeat, whose lock in Redis keeps a single beat across the deployment.
 
 from __future__ import annotations
 
+import importlib
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +24,13 @@ from kombu import Queue
 from hub.config import Settings
 
 QUEUES = ("publish", "actions", "sync", "dispatch")
+# One module of tasks per feature; each may offer ``beat_schedule(settings) -> dict``.
+TASK_MODULES = (
+    "hub.scheduler.tasks",  # publishing: dispatch, publish, reconcile
+    "hub.scheduler.tokens",  # channel logins: refresh, expiry warnings
+    "hub.scheduler.inbox",  # comments: sync, moderation actions
+    "hub.scheduler.metrics",  # engagement figures and rollups
+)
 
 
 @lru_cache(maxsize=1)
@@ -95,14 +103,8 @@ def make_celery(settings: Settings | None = None, *, set_as_current: bool = True
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
         timezone="UTC",
-        beat_schedule={
-            "dispatch-due": {
-                "task": "hub.dispatch_due",
-                "schedule": settings.dispatch_interval,
-                # A pass that could not run in time is pointless later: the next one comes.
-                "options": {"expires": max(settings.dispatch_interval * 3, 5)},
-            },
-        },
+        beat_schedule=beat_schedule(settings),
+        include=list(TASK_MODULES),
     )
     if settings.uses_embedded_broker:
         app.conf.beat_schedule_filename = str(settings.data_dir / "celerybeat-schedule")
@@ -111,8 +113,19 @@ def make_celery(settings: Settings | None = None, *, set_as_current: bool = True
         app.conf.redbeat_redis_url = settings.redis_url or settings.broker_url
         app.conf.redbeat_lock_timeout = max(int(settings.dispatch_interval * 5), 30)
         app.conf.beat_max_loop_interval = max(settings.dispatch_interval, 1)
-    app.autodiscover_tasks(["hub.scheduler"], related_name="tasks", force=True)
+    for module in TASK_MODULES:
+        importlib.import_module(module)  # registers the shared tasks with this app
     return app
+
+
+def beat_schedule(settings: Settings) -> dict[str, Any]:
+    """Every feature's periodic tasks, merged."""
+    schedule: dict[str, Any] = {}
+    for module in TASK_MODULES:
+        offer = getattr(importlib.import_module(module), "beat_schedule", None)
+        if offer is not None:
+            schedule.update(offer(settings))
+    return schedule
 
 
 def __getattr__(name: str) -> Any:
