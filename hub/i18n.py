@@ -10,9 +10,17 @@ from flask_babel import format_datetime
 from flask_login import current_user
 
 LANGUAGES = {"de": "Deutsch", "en": "English"}
+# The Babel locale behind each choice. German is "de_DE": Flask-Security ships its German
+# catalog only under de_DE, and gettext still finds hub's and Flask-Admin's "de" catalogs from it.
+BABEL_LOCALES = {"de": "de_DE", "en": "en"}
 
 
 def select_locale() -> str:
+    return BABEL_LOCALES.get(chosen_language(), chosen_language())
+
+
+def chosen_language() -> str:
+    """The language ("de" or "en") for this request: asked for, chosen, or the default."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if request.path.startswith("/api/"):

@@ -16,7 +16,9 @@ from hub.admin.announcements import AnnouncementsView
 from hub.admin.audit_log import AuditLogView
 from hub.admin.channels import ChannelView
 from hub.admin.dashboard import DashboardView
+from hub.admin.hold import HoldView
 from hub.admin.jinja import register_template_globals
+from hub.admin.notifications import NotificationsView
 from hub.admin.users import UserView
 from hub.extensions import db
 from hub.models import AuditEvent, Channel, User
@@ -57,6 +59,10 @@ def init_admin(app: Flask) -> None:
     admin.add_view(
         ChannelView(Channel, db, name=_l("Channels"), endpoint="channels", category=_l("Settings"))
     )
+    admin.add_view(
+        HoldView(name=_l("Crisis hold"), endpoint="hold", url="hold", category=_l("Settings"))
+    )
+    admin.add_view(NotificationsView(name=_l("Notices"), endpoint="notifications", url="notices"))
     admin.add_view(UserView(User, db, name=_l("People"), endpoint="users", category=_l("Settings")))
     admin.add_view(
         AuditLogView(

@@ -14,7 +14,9 @@ def network_label(network: str) -> str:
 
 
 def current_locale() -> str:
-    return str(get_locale() or "")
+    """The chosen language as "de" or "en" (the Babel locale may carry a region)."""
+    locale = get_locale()
+    return locale.language if locale else ""
 
 
 def register_template_globals(app: Flask) -> None:

@@ -36,6 +36,7 @@ from hub.publishing.compose import (
     save_announcement,
 )
 from hub.publishing.errors import StaleEdit
+from hub.scheduler import hints
 
 blp = ApiBlueprint(
     "api_announcements",
@@ -188,7 +189,9 @@ def submit_announcement(payload: dict[str, Any], announcement_id: int) -> Announ
 @blp.errors(403, 404, 409, 415, 422)
 def approve_announcement(payload: dict[str, Any], announcement_id: int) -> Announcement:
     """Approve an announcement in review (approvers; never the author: 403)."""
-    return _step(announcement_id, payload, workflow.approve)
+    announcement = _step(announcement_id, payload, workflow.approve)
+    hints.dispatch_soon()  # due now: publish within seconds, not at the next beat
+    return announcement
 
 
 @blp.route(f"{ONE}/reject", methods=["POST"])

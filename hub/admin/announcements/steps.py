@@ -22,6 +22,7 @@ from hub.models import Announcement, AnnouncementStatus, User
 from hub.models.announcement import EDITABLE_STATUSES
 from hub.publishing import workflow
 from hub.publishing.errors import PublishingError, ValidationFailed
+from hub.scheduler import hints
 
 
 class StepForm(FlaskForm):
@@ -95,4 +96,6 @@ def run_step(name: str, announcement: Announcement, user: User) -> tuple[bool, l
     except StaleDataError:
         db.session.rollback()
         return False, [stale_message()]
+    if name == "approve":
+        hints.dispatch_soon()  # an announcement approved "for now" should not wait for the beat
     return True, [str(done_message)]

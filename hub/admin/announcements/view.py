@@ -15,6 +15,12 @@ from flask_login import current_user
 from hub.admin.access import ProtectedView
 from hub.admin.announcements import queries
 from hub.admin.announcements.counter import BadPayload, read_payload
+from hub.admin.announcements.delivery_actions import (
+    DeliveryActionForm,
+    MarkPublishedForm,
+    available_actions,
+    run_action,
+)
 from hub.admin.announcements.form import (
     ComposeForm,
     compose_form_class,
@@ -29,7 +35,7 @@ from hub.admin.announcements.steps import SendBackForm, StepForm, buttons_for, r
 from hub.auth.permissions import Permission, can, require
 from hub.config import Settings
 from hub.extensions import db
-from hub.models import Announcement, AnnouncementStatus, Channel, MediaAsset
+from hub.models import Announcement, AnnouncementStatus, Channel, Delivery, MediaAsset
 from hub.models.announcement import EDITABLE_STATUSES
 from hub.publishing import labels
 from hub.publishing.compose import input_from, media_facts, status_label
@@ -150,6 +156,9 @@ class AnnouncementsView(ProtectedView, BaseView):
             announcement=announcement,
             previews=previews,
             deliveries=announcement.deliveries,
+            delivery_actions=lambda d: available_actions(d, current_user),
+            action_form=DeliveryActionForm(formdata=None),
+            mark_form=MarkPublishedForm(formdata=None),
             buttons=buttons_for(announcement, current_user),
             step_form=step_form,
             send_back_form=send_back_form,
@@ -177,6 +186,20 @@ class AnnouncementsView(ProtectedView, BaseView):
         for message in messages:
             flash(message, "success" if done else "error")
         return redirect(url_for(".detail", announcement_id=announcement_id))
+
+    # -- deliveries -------------------------------------------------------------------------
+
+    @expose(
+        "/deliveries/<int:delivery_id>/<any(retry, publish_again, mark_published):action>",
+        methods=("POST",),
+    )
+    def delivery_action(self, delivery_id: int, action: str) -> ResponseReturnValue:
+        delivery = db.session.get(Delivery, delivery_id) or abort(404)
+        done, messages = run_action(action, delivery, current_user)
+        for message in messages:
+            flash(message, "success" if done else "error")
+        target = url_for(".detail", announcement_id=delivery.announcement_id)
+        return redirect(f"{target}#delivery-{delivery_id}")
 
     # -- media ------------------------------------------------------------------------------
 
