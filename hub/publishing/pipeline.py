@@ -513,20 +513,11 @@ def _fail(delivery: Delivery, token: str, code: str, message: str, detail: str |
 
 
 def _auth_expired(delivery: Delivery, token: str, exc: AuthExpired) -> str:
+    """Fail this delivery and mark the channel, in one transaction: whoever sees the failure
+    also sees the channel waiting for a new login (and its other posts wait, not fail)."""
     from hub import audit
 
     channel = delivery.channel
-    result = _fail(
-        delivery,
-        token,
-        exc.code,
-        _(
-            "The login of channel %(name)s has expired or was revoked. An admin must connect "
-            "the channel again; then retry.",
-            name=channel.name,
-        ),
-        exc.detail,
-    )
     changed = db.session.execute(
         update(Channel)
         .where(Channel.id == channel.id, Channel.status == ChannelStatus.active)
@@ -537,8 +528,17 @@ def _auth_expired(delivery: Delivery, token: str, exc: AuthExpired) -> str:
         db.session.refresh(channel)
         audit.record("channel.needs_reauth", channel, reason=exc.message)
         notify_channel_needs_login(channel, delivery.announcement)
-    db.session.commit()
-    return result
+    return _fail(
+        delivery,
+        token,
+        exc.code,
+        _(
+            "The login of channel %(name)s has expired or was revoked. An admin must connect "
+            "the channel again; then retry.",
+            name=channel.name,
+        ),
+        exc.detail,
+    )
 
 
 # ---------------------------------------------------------------------------------------------

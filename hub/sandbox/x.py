@@ -1,6 +1,6 @@
 """X API v2 as the sandbox speaks it: the endpoints hub's X connector (tweepy) uses.
 
-Shapes follow X's published API and the real payloads recorded in ``shared/fixtures/x``:
+Shapes follow X's published API and the real payloads recorded in ``tests/fixtures/x``:
 ``{"data": ...}`` on success (201 for a new tweet), ``{"errors": [...]}`` for partial lookups,
 problem details (``title``, ``detail``, ``type``, ``status``) for failures, and the per-user
 ``x-rate-limit-limit/remaining/reset`` headers on every answer.
@@ -32,6 +32,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from hub.sandbox import engagement
 from hub.sandbox.core import (
     Account,
     Media,
@@ -357,16 +358,21 @@ class XApi(NetworkApi):
                 for p in self.state.posts.values()
                 if p.network == NETWORK and p.parent_id == post.id and not p.deleted
             )
+        grown = engagement.figures(self.state, post)
         metrics = {
-            "retweet_count": 0,
+            "retweet_count": grown["shares"] - grown["shares"] // 4,
             "reply_count": replies,
-            "like_count": 0,
-            "quote_count": 0,
-            "bookmark_count": 0,
-            "impression_count": 0,
+            "like_count": grown["likes"],
+            "quote_count": grown["shares"] // 4,
+            "bookmark_count": grown["saves"],
+            "impression_count": grown["views"],
         }
         metrics.update(post.metrics)
         return metrics
+
+    def metrics_wire(self, post: Post) -> dict[str, Any]:
+        """What ``GET /2/tweets?ids=...&tweet.fields=public_metrics`` says about the post."""
+        return {"public_metrics": self.public_metrics(post)}
 
     def user_json(self, account: Account, fields: set[str]) -> dict[str, Any]:
         data: dict[str, Any] = {
