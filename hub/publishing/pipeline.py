@@ -32,7 +32,8 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from hub.config import Settings
 from hub.connectors.base import (
@@ -50,6 +51,7 @@ from hub.connectors.base import (
 from hub.extensions import db
 from hub.models import (
     Announcement,
+    AnnouncementMedia,
     AnnouncementStatus,
     Channel,
     ChannelStatus,
@@ -87,6 +89,12 @@ class Outbox:
 
 def settings() -> Settings:
     return current_app.config["HUB_SETTINGS"]
+
+
+def connector_class(network: str) -> type[Connector]:
+    from hub.connectors.registry import connector_class as registered
+
+    return registered(network)
 
 
 def default_connector(channel: Channel) -> Connector:
@@ -268,11 +276,13 @@ def _note_waiting_for_login() -> None:
 # Publish
 
 
-def lease_for(connector: Connector) -> timedelta:
+def lease_for(connector: type[Connector]) -> timedelta:
     """How long a worker may hold a delivery. Never shorter than a few network timeouts: a
     lease that ran out during a slow but healthy call would send the post to review."""
-    configured = settings().publish_lease or connector.lease_seconds
-    return timedelta(seconds=max(configured, 3 * connector.timeout))
+    cfg = settings()
+    configured = cfg.publish_lease or connector.lease_seconds
+    timeout = cfg.network_timeout or connector.timeout
+    return timedelta(seconds=max(configured, 3 * timeout))
 
 
 def outgoing_post(delivery: Delivery) -> OutgoingPost:
@@ -309,58 +319,69 @@ def outgoing_post(delivery: Delivery) -> OutgoingPost:
     )
 
 
+def _load_for_publish(delivery_id: int) -> Delivery | None:
+    """The delivery with everything a post needs, in three queries instead of a dozen."""
+    return (
+        db.session.scalars(
+            select(Delivery)
+            .where(Delivery.id == delivery_id)
+            .options(
+                joinedload(Delivery.channel),
+                joinedload(Delivery.announcement).options(
+                    selectinload(Announcement.variants),
+                    selectinload(Announcement.media_links).joinedload(AnnouncementMedia.media),
+                ),
+            )
+        )
+        .unique()
+        .one_or_none()
+    )
+
+
 def run_publish(delivery_id: int, connector_factory: ConnectorFactory | None = None) -> str:
     """Publish one delivery if it is still queued; returns the state it ended in (or "skipped")."""
     factory = connector_factory or default_connector
-    delivery = db.session.get(Delivery, delivery_id)
-    if delivery is None or delivery.state != DeliveryState.queued:
+    seen = db.session.execute(
+        select(Delivery.state, Delivery.announcement_id, Channel.network, Channel.status)
+        .join(Channel, Channel.id == Delivery.channel_id)
+        .where(Delivery.id == delivery_id)
+    ).one_or_none()
+    if seen is None or seen.state != DeliveryState.queued:
         return "skipped"
-    channel = delivery.channel
-    if not channel.is_usable:
+    if seen.status != ChannelStatus.active:
         # The dispatcher will say why it waits; nothing is sent to a channel without a login.
-        db.session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.state == DeliveryState.queued)
-            .values(state=DeliveryState.pending)
-            .execution_options(synchronize_session=False)
-        )
+        _set_if_queued(delivery_id, state=DeliveryState.pending)
         db.session.commit()
         return "skipped"
     try:
-        connector = factory(channel)
+        lease = lease_for(connector_class(seen.network))
     except Unsupported as exc:
-        db.session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.state == DeliveryState.queued)
-            .values(state=DeliveryState.failed, error_code=exc.code, error_message=exc.message)
-            .execution_options(synchronize_session=False)
+        _set_if_queued(
+            delivery_id, state=DeliveryState.failed, error_code=exc.code, error_message=exc.message
         )
-        db.session.flush()
-        refresh_announcement_status(delivery.announcement)
+        refresh_announcement_status(seen.announcement_id)
         db.session.commit()
         return DeliveryState.failed
 
     now = utcnow()
     token = uuid.uuid4().hex
-    taken = db.session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.state == DeliveryState.queued)
-        .values(
-            state=DeliveryState.sending,
-            lease_token=token,
-            lease_until=now + lease_for(connector),
-            attempts=Delivery.attempts + 1,
-            first_attempt_at=db.func.coalesce(Delivery.first_attempt_at, now),
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    taken = _set_if_queued(
+        delivery_id,
+        state=DeliveryState.sending,
+        lease_token=token,
+        lease_until=now + lease,
+        attempts=Delivery.attempts + 1,
+        first_attempt_at=db.func.coalesce(Delivery.first_attempt_at, now),
+    )
     db.session.commit()
     if taken != 1:
         return "skipped"
 
-    db.session.refresh(delivery)
+    delivery = _load_for_publish(delivery_id)
+    assert delivery is not None
     post = outgoing_post(delivery)
     try:
+        connector = factory(delivery.channel)
         if delivery.outcome_unknown:
             found = connector.find_published(post)
             if found is not None:
@@ -381,8 +402,17 @@ def run_publish(delivery_id: int, connector_factory: ConnectorFactory | None = N
     return _record_published(delivery, token, result, how="published")
 
 
+def _set_if_queued(delivery_id: int, **values: Any) -> int:
+    return db.session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.state == DeliveryState.queued)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def _finish(delivery: Delivery, token: str, **values: Any) -> bool:
-    """Apply an outcome only if this worker still holds the lease."""
+    """Apply an outcome only if this worker still holds the lease (one UPDATE, one commit)."""
     changed = db.session.execute(
         update(Delivery)
         .where(
@@ -394,8 +424,7 @@ def _finish(delivery: Delivery, token: str, **values: Any) -> bool:
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed == 1:
-        db.session.refresh(delivery)
-        refresh_announcement_status(delivery.announcement)
+        refresh_announcement_status(delivery.announcement_id)
     db.session.commit()
     return changed == 1
 
@@ -412,8 +441,9 @@ def _record_published(delivery: Delivery, token: str, result: Published, how: st
         "error_message": None,
         "outcome_unknown": False,
     }
+    delivery_id = delivery.id  # read before the commit expires the object
     if _finish(delivery, token, **values):
-        log.info("delivery %s published as %s (%s)", delivery.id, result.remote_id, how)
+        log.info("delivery %s published as %s (%s)", delivery_id, result.remote_id, how)
         return DeliveryState.published
     # The lease was lost (reconciled meanwhile) but the network says the post exists: that is
     # the truth, so record it, unless another post was already recorded (a real duplicate).
@@ -582,27 +612,44 @@ def reconcile(
 # The announcement follows its deliveries
 
 
-def refresh_announcement_status(announcement: Announcement) -> None:
-    """Published, partly failed or failed once every delivery has ended; else publishing."""
-    if announcement.status in (AnnouncementStatus.cancelled, AnnouncementStatus.draft):
+def refresh_announcement_status(announcement: Announcement | int) -> None:
+    """Published, partly failed or failed once every delivery has ended; else publishing.
+
+    Two statements: count the deliveries' states, then change the status only if it differs
+    (a draft or a cancelled announcement keeps its status).
+    """
+    announcement_id = announcement if isinstance(announcement, int) else announcement.id
+    counts = dict(
+        db.session.execute(
+            select(Delivery.state, func.count(Delivery.id))
+            .where(
+                Delivery.announcement_id == announcement_id,
+                Delivery.state != DeliveryState.cancelled,
+            )
+            .group_by(Delivery.state)
+        ).all()
+    )
+    if not counts:
         return
-    db.session.refresh(announcement)
-    states = [d.state for d in announcement.deliveries if d.state != DeliveryState.cancelled]
-    if not states:
-        return
-    if any(s in WAITING_STATES for s in states):
+    states = set(counts)
+    if states & WAITING_STATES:
         status = AnnouncementStatus.publishing
-    elif all(s == DeliveryState.published for s in states):
+    elif states == {DeliveryState.published}:
         status = AnnouncementStatus.published
-    elif any(s == DeliveryState.published for s in states):
+    elif DeliveryState.published in states:
         status = AnnouncementStatus.partly_failed
     else:
         status = AnnouncementStatus.failed
-    if announcement.status != status:
-        db.session.execute(
-            update(Announcement)
-            .where(Announcement.id == announcement.id)
-            .values(status=status, version=Announcement.version + 1)
-            .execution_options(synchronize_session=False)
+    changed = db.session.execute(
+        update(Announcement)
+        .where(
+            Announcement.id == announcement_id,
+            Announcement.status.not_in(
+                [AnnouncementStatus.cancelled, AnnouncementStatus.draft, status]
+            ),
         )
-        db.session.refresh(announcement)
+        .values(status=status, version=Announcement.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed and not isinstance(announcement, int):
+        db.session.expire(announcement, ["status", "version"])
