@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from twitter_text import parse_tweet
 
@@ -173,9 +174,9 @@ def check_post(
                     _l(
                         "%(network)s allows %(limit)s %(unit)s; this text has %(used)s.",
                         network=label,
-                        limit=f"{count.limit:,}",
+                        limit=format_number(count.limit),
                         unit=UNITS[count.unit],
-                        used=f"{count.used:,}",
+                        used=format_number(count.used),
                     )
                 ),
             )
