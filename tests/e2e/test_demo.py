@@ -1,0 +1,89 @@
+"""``hub demo`` as a user starts it: web, worker, beat and sandbox; the approved announcement
+goes out to the sandbox within seconds, and stopping it stops every child."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from tests.support import free_port, wait_until
+
+
+def _up(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _published(db_path: Path) -> list[tuple[str, str]]:
+    if not db_path.exists():
+        return []
+    try:
+        with sqlite3.connect(db_path, timeout=5) as conn:
+            return conn.execute(
+                "SELECT c.network, d.url FROM delivery d JOIN channel c ON c.id = d.channel_id "
+                "WHERE d.state = 'published'"
+            ).fetchall()
+    except sqlite3.OperationalError:  # tables not created yet
+        return []
+
+
+def _children(pid: int) -> set[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return {int(p) for p in out.stdout.split()}
+
+
+def test_demo_publishes_to_the_sandbox_and_stops_cleanly(tmp_path: Path) -> None:
+    port, sandbox_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env["HUB_DATA_DIR"] = str(tmp_path / "demo")
+    log = (tmp_path / "demo.log").open("wb")
+    demo = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hub.cli",
+            "demo",
+            "--port",
+            str(port),
+            "--sandbox-port",
+            str(sandbox_port),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_until(lambda: _up(f"http://127.0.0.1:{port}/login"), timeout=60, what="web app")
+        database = tmp_path / "demo" / "hub.db"
+
+        def both_published() -> list[tuple[str, str]] | None:
+            rows = _published(database)
+            return rows if len(rows) >= 2 else None
+
+        published = wait_until(
+            both_published, timeout=60, what="the demo announcement published on X and Facebook"
+        )
+        assert {network for network, _ in published} == {"x", "facebook"}
+        assert all(url.startswith("https://") for _, url in published)
+        credentials = (tmp_path / "demo" / "demo-credentials.txt").read_text()
+        for role in ("editor", "approver", "moderator", "manager", "admin"):
+            assert role in credentials
+        assert "redaktion@demo.bochum.example" in (tmp_path / "demo.log").read_text()
+        children = _children(demo.pid)
+        assert len(children) >= 2  # the sandbox and the worker (with beat)
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        demo.wait(timeout=30)
+    wait_until(
+        lambda: not any(Path(f"/proc/{pid}").exists() for pid in children),
+        timeout=30,
+        what="children stopped",
+    )
