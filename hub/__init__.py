@@ -43,6 +43,9 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
     init_i18n(app)
     init_auth(app)
     init_web(app)
+    from hub.inbox.webhooks import init_webhooks
+
+    init_webhooks(app)
 
     from hub.api import init_api
 

@@ -52,6 +52,13 @@ class Settings:
     network_timeout: float | None = None  # seconds per HTTP answer; None: each connector's own
     # Per-network API base URLs (HUB_X_API_URL, HUB_GRAPH_API_URL, ...); HUB_SANDBOX_URL wins.
     network_urls: Mapping[str, str] = field(default_factory=dict)
+    # The shared inbox: Meta webhooks (Facebook, Instagram) and the comment sync's pace.
+    meta_app_secret: str | None = None  # checks X-Hub-Signature-256 on /webhooks/meta
+    meta_verify_token: str | None = None  # answers Meta's subscription check
+    inbox_sync_interval: float = 60.0  # seconds between syncs of a channel (new posts)
+    inbox_window_days: int = 30  # posts older than this are no longer synced
+    inbox_sync_concurrency: int = 2  # channels synced at once, deployment-wide
+    inbox_quota_share: float = 0.5  # share of a daily unit quota (YouTube) the sync may use
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -104,6 +111,12 @@ class Settings:
                 float(env["HUB_NETWORK_TIMEOUT"]) if env.get("HUB_NETWORK_TIMEOUT") else None
             ),
             network_urls={name: env[var] for name, var in NETWORK_URL_VARS.items() if env.get(var)},
+            meta_app_secret=env.get("HUB_META_APP_SECRET") or None,
+            meta_verify_token=env.get("HUB_META_VERIFY_TOKEN") or None,
+            inbox_sync_interval=float(env.get("HUB_INBOX_SYNC_INTERVAL") or 60.0),
+            inbox_window_days=int(env.get("HUB_INBOX_WINDOW_DAYS") or 30),
+            inbox_sync_concurrency=int(env.get("HUB_INBOX_SYNC_CONCURRENCY") or 2),
+            inbox_quota_share=float(env.get("HUB_INBOX_QUOTA_SHARE") or 0.5),
         )
         return replace(settings, **overrides) if overrides else settings
 

@@ -7,6 +7,7 @@ import io
 import os
 import secrets
 import sys
+import threading
 import time
 import urllib.request
 from datetime import timedelta
@@ -53,6 +54,10 @@ def run_demo(host: str, port: int, sandbox_port: int) -> None:
     os.environ["HUB_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("HUB_SANDBOX_URL", sandbox_url)
     os.environ.setdefault("HUB_PUBLIC_URL", f"http://{host}:{port}")
+    # A living dashboard: sandbox posts gain views and likes (an hour a minute), and hub reads
+    # them on a schedule 60 times faster (every 15 seconds at first).
+    os.environ.setdefault("HUB_SANDBOX_ENGAGEMENT", "60")
+    os.environ.setdefault("HUB_METRICS_SPEEDUP", "60")
     settings = Settings.from_env()
 
     from hub import create_app
@@ -73,7 +78,19 @@ def run_demo(host: str, port: int, sandbox_port: int) -> None:
     from hub.serving import serve
 
     sandbox = [sys.executable, "-m", "hub.cli", "sandbox", "--port", str(sandbox_port)]
+    # Simulated citizens comment on the published posts, so the inbox has work from the start.
+    threading.Thread(target=_citizens, args=(sandbox_url,), daemon=True).start()
     serve(host, port, worker=True, extra=[sandbox])
+
+
+def _citizens(sandbox_url: str, per_minute: float = 4.0) -> None:
+    from hub.sandbox.client import SandboxControl
+
+    try:
+        _wait_for(f"{sandbox_url}/_sandbox/health", seconds=60)
+        SandboxControl(sandbox_url).citizens(per_minute)
+    except (click.ClickException, RuntimeError, OSError) as exc:
+        click.echo(f"The simulated citizens stay at home: {exc}", err=True)
 
 
 def _demo_image(text: str, color: str) -> bytes:
@@ -175,6 +192,9 @@ def seed(settings: Settings) -> None:
     workflow.submit(now, editor)
     workflow.approve(now, approver)
     db.session.commit()
+    from hub.metrics.history import seed_history  # a month of figures for the dashboard
+
+    seed_history(utcnow(), editor, users[RoleName.moderator])
     lines.append("")
     (settings.data_dir / CREDENTIALS_FILE).write_text("\n".join(lines) + "\n")
     os.chmod(settings.data_dir / CREDENTIALS_FILE, 0o600)

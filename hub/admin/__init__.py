@@ -12,16 +12,20 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
+from hub.admin import token_banners  # noqa: F401  (registers the channel-login banner)
 from hub.admin.announcements import AnnouncementsView
 from hub.admin.audit_log import AuditLogView
 from hub.admin.channels import ChannelView
 from hub.admin.dashboard import DashboardView
+from hub.admin.engagement import EngagementView
 from hub.admin.hold import HoldView
+from hub.admin.inbox import InboxView, KeywordRuleView, SavedReplyView, TagView
 from hub.admin.jinja import register_template_globals
 from hub.admin.notifications import NotificationsView
 from hub.admin.users import UserView
 from hub.extensions import db
-from hub.models import AuditEvent, Channel, User
+from hub.models import AuditEvent, Channel, KeywordRule, SavedReply, Tag, User
+from hub.public_media import init_public_media
 from hub.web import csp_nonce
 
 MASTER_TEMPLATE = "admin/hub_master.html"
@@ -44,6 +48,7 @@ def init_admin(app: Flask) -> None:
     if app.config.get("SECURITY_LOGIN_USER_TEMPLATE") in (None, "security/login_user.html"):
         app.config["SECURITY_LOGIN_USER_TEMPLATE"] = LOGIN_TEMPLATE
     register_template_globals(app)
+    init_public_media(app)  # Instagram fetches media from these public, expiring links
 
     admin = Admin(
         app,
@@ -56,6 +61,14 @@ def init_admin(app: Flask) -> None:
     admin.add_view(
         AnnouncementsView(name=_l("Announcements"), endpoint="announcements", url="announcements")
     )
+    admin.add_view(EngagementView(name=_l("Engagement"), endpoint="engagement", url="engagement"))
+    admin.add_view(InboxView(name=_l("Inbox"), endpoint="inbox", url="inbox"))
+    for view, model, name, endpoint in (
+        (KeywordRuleView, KeywordRule, _l("Keyword rules"), "keyword_rules"),
+        (SavedReplyView, SavedReply, _l("Saved replies"), "saved_replies"),
+        (TagView, Tag, _l("Tags"), "tags"),
+    ):
+        admin.add_view(view(model, db, name=name, endpoint=endpoint, category=_l("Inbox settings")))
     admin.add_view(
         ChannelView(Channel, db, name=_l("Channels"), endpoint="channels", category=_l("Settings"))
     )

@@ -134,3 +134,15 @@ class ChannelView(ProtectedModelView):
                 count += 1
         db.session.commit()
         flash(_("%(n)s channel(s) switched off.", n=count), "success")
+
+    @action("test_connection", _l("Test connection"))
+    def action_test_connection(self, ids: list[str]) -> None:
+        """Call each selected channel's network once with its login and say what came back."""
+        from flask_login import current_user
+
+        from hub.publishing.tokens import check_channel
+
+        query = select(Channel).where(Channel.id.in_([int(i) for i in ids])).order_by(Channel.name)
+        for channel in db.session.scalars(query).all():
+            result = check_channel(channel, actor=current_user)
+            flash(f"{channel.name}: {result.message}", "success" if result.ok else "danger")

@@ -42,7 +42,7 @@ def _routing_error_as_json() -> Response | None:
 
 
 def init_api(app: Flask) -> None:
-    from hub.api import announcements, channels, media
+    from hub.api import announcements, channels, inbox, media, metrics
 
     app.config.setdefault("API_TITLE", "hub")
     app.config.setdefault("API_VERSION", "v1")
@@ -69,7 +69,7 @@ def init_api(app: Flask) -> None:
         "bearerAuth",
         {"type": "http", "scheme": "bearer", "description": "An API token from hub's admin"},
     )
-    for blueprint in (announcements.blp, channels.blp, media.blp):
+    for blueprint in (announcements.blp, channels.blp, media.blp, metrics.blp, inbox.blp):
         api.register_blueprint(blueprint)
         # Token auth, no cookies: CSRF protection has nothing to protect here.
         csrf.exempt(blueprint)

@@ -67,7 +67,9 @@ def announcement_input(payload: Mapping[str, Any], base: AnnouncementInput) -> A
     )
     if "variants" in payload:
         data.variants = {
-            int(key): VariantInput(body=given.get("body"), title=given.get("title"))
+            int(key): VariantInput(
+                body=given.get("body"), title=given.get("title"), options=given.get("options")
+            )
             for key, given in payload["variants"].items()
         }
     else:

@@ -115,6 +115,17 @@ class VariantIn(StrictSchema):
         validate=validate.Length(max=200, error=N_("At most 200 characters.")),
         metadata={"description": "Title for networks that take one (YouTube, Flickr)"},
     )
+    options = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(allow_none=True),
+        allow_none=True,
+        metadata={
+            "description": "Network settings. X: reply_settings (everyone, following, "
+            "mentionedUsers). YouTube: privacy (public, unlisted, private), category (id, e.g. "
+            "25), tags (list or comma-separated), captions (id of an uploaded WebVTT/SRT file). "
+            "Flickr: privacy (public, friends, family, private), tags."
+        },
+    )
 
 
 class AnnouncementFields(StrictSchema):
@@ -228,6 +239,7 @@ class PersonOut(ma.Schema):
 class VariantOut(ma.Schema):
     body = fields.String(allow_none=True)
     title = fields.String(allow_none=True)
+    options = fields.Dict(allow_none=True)
 
 
 class DeliveryOut(ma.Schema):
@@ -279,9 +291,9 @@ class AnnouncementOut(ma.Schema):
             "updated_at": _utc(announcement.updated_at),
             "channels": [v.channel_id for v in announcement.variants],
             "variants": {
-                str(v.channel_id): {"body": v.body, "title": v.title}
+                str(v.channel_id): {"body": v.body, "title": v.title, "options": v.options}
                 for v in announcement.variants
-                if v.body or v.title
+                if v.body or v.title or v.options
             },
             "media": [link.media_id for link in announcement.media_links],
             "deliveries": announcement.deliveries,

@@ -95,8 +95,9 @@ class Capability(enum.StrEnum):
     find_published = "find_published"
     fetch_comments = "fetch_comments"
     reply = "reply"
-    hide_comment = "hide_comment"
-    delete_comment = "delete_comment"
+    hide_comment = "hide_comment"  # hide and unhide others' comments under our posts
+    delete_comment = "delete_comment"  # delete any comment under our posts
+    delete_own_comment = "delete_own_comment"  # delete only our own replies (X)
     post_metrics = "post_metrics"
     account_metrics = "account_metrics"
 
@@ -160,6 +161,27 @@ class Published:
 
 @dataclass(frozen=True)
 class RemoteComment:
+    """One comment, reply or mention as the network shows it now. hub stores it as one inbox
+    item per (channel, ``remote_id``), whatever brought it (a poll, a webhook, our own reply).
+
+    - ``remote_id``: the comment's id on the network. Where an edit gets a new id (X), give the
+      id of the first version (X: ``edit_history_tweet_ids[0]``), so the edit updates the item.
+    - ``text``: plain text as the network holds it now (HTML entities decoded); hub escapes it.
+    - ``created_at``: when it was written, aware UTC.
+    - ``author_name``, ``author_handle`` (without "@"), ``author_id``: who wrote it.
+    - ``post_remote_id``: the post the conversation hangs under (its root), ours or not (a
+      mention); None if the network does not say.
+    - ``parent_remote_id``: the comment this one answers; None when it answers the post itself.
+    - ``is_own``: written by the channel's own account (our replies, our own comments).
+    - ``hidden``: hidden on the network (True/False), or None where the listing does not say
+      (X): hub keeps what it knows then.
+    - ``deleted``: True only when the network reports it gone (a webhook's "remove"); a comment
+      that merely no longer appears is handled through ``CommentPage.complete``.
+    - ``edited_at``: when the text last changed, where the network says; otherwise None (hub
+      notices a changed text by itself).
+    - ``url``: a link to the comment on the network, if there is one.
+    """
+
     remote_id: str
     text: str
     created_at: datetime
@@ -169,16 +191,35 @@ class RemoteComment:
     post_remote_id: str | None = None
     parent_remote_id: str | None = None
     is_own: bool = False
-    hidden: bool = False
+    hidden: bool | None = None
     deleted: bool = False
     edited_at: datetime | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)
 class CommentPage:
+    """What one :meth:`Connector.fetch_comments` call found.
+
+    - ``items``: new and changed comments, each at most once, in any order. Returning a comment
+      hub already has is harmless (it is updated, never doubled).
+    - ``cursor``: the connector's whole new cursor for the channel. hub stores it (JSON, keep it
+      small: positions, not comments) and passes it back on the next call.
+    - ``more``: True when the connector stopped early (its page budget) although the network has
+      more right now; hub calls again soon with ``cursor``.
+    - ``complete``: posts (from the call's ``posts``) whose every existing comment is in
+      ``items``: hub marks the comments it knows under those posts that are missing from
+      ``items`` as deleted on the network. Name a post only after a ``full=True`` listing of it
+      ended without error; leave it out where the network cannot list everything (X's recent
+      search covers seven days).
+    - ``units``: quota units the call used (YouTube's cost units), for hub's daily budget.
+    """
+
     items: Sequence[RemoteComment]
     cursor: Mapping[str, Any]  # stored per channel; given back on the next call
     more: bool = False
+    complete: Sequence[str] = ()
+    units: int = 0
 
 
 @dataclass(frozen=True)
@@ -247,19 +288,97 @@ class Connector(ABC):
         """Call a cheap authenticated endpoint; return the account's name on the network."""
         raise Unsupported("This network cannot be tested yet.")
 
-    def fetch_comments(self, cursor: Mapping[str, Any], posts: Sequence[str]) -> CommentPage:
+    # -- the inbox: comments, replies, moderation ---------------------------------------------
+
+    #: The network's daily quota in its own units (YouTube: 10,000 per project and day), or
+    #: None where it counts requests instead. hub lets the comment sync spend only a share of it
+    #: (``HUB_INBOX_QUOTA_SHARE``), from the ``units`` each :class:`CommentPage` reports.
+    daily_quota_units: ClassVar[int | None] = None
+    #: At most this many network pages per :meth:`fetch_comments` call; then ``more=True``.
+    comment_pages: ClassVar[int] = 10
+
+    @classmethod
+    def comment_actions(cls, *, own: bool, on_our_post: bool) -> frozenset[Capability]:
+        """Which of ``reply``, ``hide_comment`` (hide and unhide) and ``delete_comment`` the
+        channel can do to one comment, decided from the class alone (no network call), so the
+        inbox shows the others as unavailable instead of letting them fail.
+
+        ``own``: the comment is the channel's own (our reply); ``on_our_post``: it hangs under a
+        post the channel made (not a mention elsewhere). The default: reply with
+        :attr:`Capability.reply`; hide others' comments under our posts with
+        :attr:`Capability.hide_comment`; delete comments under our posts with
+        :attr:`Capability.delete_comment`, or only our own with
+        :attr:`Capability.delete_own_comment`. Override where the network differs.
+        """
+        allowed = set()
+        if Capability.reply in cls.capabilities:
+            allowed.add(Capability.reply)
+        if Capability.hide_comment in cls.capabilities and on_our_post and not own:
+            allowed.add(Capability.hide_comment)
+        if (Capability.delete_comment in cls.capabilities and (on_our_post or own)) or (
+            Capability.delete_own_comment in cls.capabilities and own
+        ):
+            allowed.add(Capability.delete_comment)
+        return frozenset(allowed)
+
+    def fetch_comments(
+        self, cursor: Mapping[str, Any], posts: Sequence[str], *, full: bool = False
+    ) -> CommentPage:
+        """New and changed comments under ``posts`` since ``cursor``, and mentions of the
+        account where the network offers them (X).
+
+        ``posts``: remote ids of our published posts that hub wants looked at now (recent posts
+        more often than old ones; none past hub's window). A network that lists comments per
+        account (YouTube's ``commentThreads.list(allThreadsRelatedToChannelId)``) may read the
+        account's comments instead, stopping at its cursor.
+
+        ``cursor``: the ``CommentPage.cursor`` of the previous call, ``{}`` the first time (and
+        after hub forgot it). It is the connector's own: keep positions per post (and for
+        mentions) under keys of your choosing, and carry over every entry you did not touch, so
+        posts not asked about this time keep theirs. After a restart hub passes the stored
+        cursor: nothing is fetched twice in bulk, nothing is skipped.
+
+        ``full``: list every existing comment under ``posts`` from the start, whatever the
+        positions say, and name each post whose listing finished in ``CommentPage.complete``
+        (hub marks comments missing from a complete listing as deleted). Also pick up edits.
+
+        Read at most ``comment_pages`` network pages per call and set ``more=True`` if you
+        stopped early; hub then calls again with the same ``posts`` and the new cursor. Keep the
+        progress of such an unfinished round in the cursor and continue with the posts (and
+        mentions) not yet read, so every one gets its turn however many there are. Raise the
+        typed errors as anywhere (:class:`RateLimited` with ``retry_after``): hub keeps the
+        previous cursor then, so nothing is lost.
+        """
         raise Unsupported("This network offers no comments.")
 
     def reply(self, comment_remote_id: str, text: str, *, idempotency_key: str) -> str:
+        """Answer the comment as the channel; return the remote id of the new reply.
+
+        hub shows the reply in the thread as ours and calls this once per attempt.
+        ``idempotency_key`` is the same for every attempt of one request: send it where the
+        network takes one. Where it does not, hub asks :meth:`find_reply` before any attempt
+        that follows one whose outcome is unknown (timeout, crash), never replying blindly.
+        """
         raise Unsupported("Replying is not possible on this network.")
 
-    def find_reply(self, comment_remote_id: str, text: str) -> str | None:
+    def find_reply(
+        self, comment_remote_id: str, text: str, *, since: datetime | None = None
+    ) -> str | None:
+        """The remote id of our reply with ``text`` (compared as the network gives text back)
+        to that comment, made since ``since`` (aware UTC, clock skew already subtracted; None:
+        the latest replies), or None if there is none. Raise :class:`Transient` when the
+        network cannot tell right now: hub then asks a person rather than guessing."""
         raise Unsupported("Replies cannot be looked up on this network.")
 
     def set_hidden(self, comment_remote_id: str, hidden: bool) -> None:
+        """Hide (``True``) or show again (``False``) a comment under one of our posts. Asking
+        for the state the comment is already in is no error."""
         raise Unsupported("Hiding comments is not possible on this network.")
 
     def delete_comment(self, comment_remote_id: str) -> None:
+        """Delete a comment under one of our posts, or our own reply. A comment already gone is
+        no error. Raise :class:`Unsupported` where the network does not let the channel delete
+        this comment (X: other people's replies)."""
         raise Unsupported("Deleting comments is not possible on this network.")
 
     def fetch_post_metrics(self, remote_ids: Sequence[str]) -> dict[str, PostMetrics]:

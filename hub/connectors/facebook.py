@@ -20,6 +20,12 @@ What is published where (Graph API ``/{page-id}/...``):
   ``attached_media[i]={"media_fbid": ...}``;
 - a link with photos: Facebook allows no ``link`` field then, so it goes into the text.
 
+Comments (the inbox): ``GET /{post}/comments`` with ``filter=stream`` (every level, with
+``parent``), oldest first, continuing after a stored paging cursor per post; the page answers
+with ``POST /{comment}/comments``, hides with ``POST /{comment}`` ``is_hidden``, deletes with
+``DELETE /{comment}``. Graph keeps threads two levels deep, so a reply to a reply is looked for
+under its top-level comment too.
+
 Credentials: the page ``access_token`` (optionally ``app_secret`` for ``appsecret_proof``).
 """
 
@@ -27,8 +33,9 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from typing import Any, ClassVar
 
 import requests
@@ -39,13 +46,16 @@ from hub.connectors.base import (
     AuthExpired,
     Capability,
     ChannelAccess,
+    CommentPage,
     Connector,
     ConnectorError,
     MediaFile,
     OutgoingPost,
+    PostMetrics,
     Published,
     RateLimited,
     Rejected,
+    RemoteComment,
     Transient,
     Unsupported,
 )
@@ -59,6 +69,20 @@ AUTH_CODES = frozenset({102, 104, 190, 2500})
 AUTH_SUBCODES = frozenset({458, 459, 460, 463, 464, 467, 492})
 RATE_CODES = frozenset({4, 17, 32, 341, 613, *range(80001, 80015)})
 TRANSIENT_CODES = frozenset({1, 2})
+COMMENT_FIELDS = "id,message,created_time,from{id,name},parent{id},is_hidden,permalink_url"
+GONE_SUBCODE = 33  # "Object ... does not exist": a comment deleted already
+# Post figures under their current names: "views" replaced the impressions metrics (deprecated
+# 2025); post_total_media_view_unique (viewers) replaced post_impressions_unique (reach).
+POST_INSIGHTS = (
+    "post_media_view",
+    "post_total_media_view_unique",
+    "post_reactions_by_type_total",
+    "post_clicks",
+)
+POST_FIGURE_FIELDS = (
+    f"insights.metric({','.join(POST_INSIGHTS)}),shares,comments.limit(0).summary(total_count)"
+)
+POST_LOOKUP_BATCH = 50  # Graph answers at most 50 ids per request
 
 
 class GraphHTTPError(Exception):
@@ -134,6 +158,32 @@ def error_for(
     return Rejected(f"Facebook refused {what}: {plain_reason(error)}", detail=detail)
 
 
+def post_metrics_from_graph(post: Mapping[str, Any]) -> PostMetrics:
+    """One post's Graph answer (insights, shares, comment summary) under hub's common names.
+
+    Graph leaves ``shares`` out of a post nobody shared, so a missing field asked for is 0.
+    """
+    insights = {
+        item.get("name"): (item.get("values") or [{}])[-1].get("value")
+        for item in (post.get("insights") or {}).get("data") or []
+    }
+    reactions = insights.get("post_reactions_by_type_total")
+    comments = ((post.get("comments") or {}).get("summary") or {}).get("total_count")
+    return PostMetrics(
+        views=_count(insights.get("post_media_view")),
+        reach=_count(insights.get("post_total_media_view_unique")),
+        likes=sum(int(v) for v in reactions.values()) if isinstance(reactions, dict) else None,
+        comments=_count(comments),
+        shares=_count((post.get("shares") or {}).get("count", 0)),
+        clicks=_count(insights.get("post_clicks")),
+        raw={"insights": insights, "shares": post.get("shares"), "comments": comments},
+    )
+
+
+def _count(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 class FacebookConnector(Connector):
     network = Network.facebook.value
     api = "graph"
@@ -146,7 +196,12 @@ class FacebookConnector(Connector):
             Capability.publish_images,
             Capability.alt_text,
             Capability.find_published,
+            Capability.post_metrics,
             Capability.account_metrics,
+            Capability.fetch_comments,
+            Capability.reply,
+            Capability.hide_comment,
+            Capability.delete_comment,
         }
     )
     graph_version: ClassVar[str] = GRAPH_VERSION
@@ -269,6 +324,170 @@ class FacebookConnector(Connector):
             page = self.graph.get_object(self.page_id, fields="followers_count,fan_count")
         followers = page.get("followers_count", page.get("fan_count"))
         return AccountMetrics(followers=followers, raw=page)
+
+    # -- figures ------------------------------------------------------------------------------
+
+    def fetch_post_metrics(self, remote_ids: Sequence[str]) -> dict[str, PostMetrics]:
+        """Figures of up to 50 posts per request (Graph's ``?ids=``). Graph refuses the whole
+        request if one id is gone, so a refused batch is asked again post by post."""
+        figures: dict[str, PostMetrics] = {}
+        ids = list(dict.fromkeys(remote_ids))
+        for start in range(0, len(ids), POST_LOOKUP_BATCH):
+            batch = ids[start : start + POST_LOOKUP_BATCH]
+            try:
+                with self.errors("the figures"):
+                    found = self.graph.get_objects(ids=",".join(batch), fields=POST_FIGURE_FIELDS)
+            except Rejected:
+                found = {}
+                for post_id in batch:
+                    try:
+                        with self.errors("the figures"):
+                            found[post_id] = self.graph.get_object(
+                                post_id, fields=POST_FIGURE_FIELDS
+                            )
+                    except Rejected:
+                        continue  # deleted or not ours any more: no figures
+            for post_id, post in found.items():
+                if isinstance(post, dict):
+                    figures[str(post_id)] = post_metrics_from_graph(post)
+        return figures
+
+    # -- comments -----------------------------------------------------------------------------
+
+    def fetch_comments(
+        self, cursor: Mapping[str, Any], posts: Sequence[str], *, full: bool = False
+    ) -> CommentPage:
+        """Comments and replies under our posts: ``GET /{post}/comments`` with
+        ``filter=stream`` (every level, with ``parent``), oldest first, continuing after the
+        stored paging cursor of each post. Cursor: ``{"posts": {post id: {"after": ...}}}``."""
+        positions = {str(k): dict(v) for k, v in (cursor.get("posts") or {}).items()}
+        round_ = cursor.get("round") or {}
+        done = set(round_.get("done") or []) if bool(round_.get("full")) == full else set()
+        todo = [p for p in posts if p not in done] or list(posts)
+        found: dict[str, RemoteComment] = {}
+        complete: list[str] = []
+        budget = self.comment_pages
+        for post_id in todo:
+            if budget <= 0:
+                break
+            # A full listing starts at the beginning, unless it is being continued.
+            position = positions.get(post_id, {})
+            after = position.get("after") if not full or position.get("listing") else None
+            finished = False
+            while budget > 0:
+                budget -= 1
+                args: dict[str, Any] = {
+                    "filter": "stream",
+                    "order": "chronological",
+                    "limit": 100,
+                    "fields": COMMENT_FIELDS,
+                }
+                if after:
+                    args["after"] = after
+                with self.errors("reading comments"):
+                    page = self.graph.get_connection(post_id, "comments", **args)
+                for item in page.get("data") or []:
+                    comment = self._comment(item, post_id)
+                    found[comment.remote_id] = comment
+                paging = page.get("paging") or {}
+                if page.get("data"):
+                    after = (paging.get("cursors") or {}).get("after") or after
+                if not paging.get("next"):
+                    finished = True
+                    break
+            started_here = full and not position.get("listing")
+            if finished:
+                done.add(post_id)
+                if started_here:
+                    complete.append(post_id)
+            positions[post_id] = {
+                k: v
+                for k, v in {
+                    "after": after or position.get("after"),
+                    "listing": full and not finished,
+                }.items()
+                if v
+            }
+        more = any(p not in done for p in posts)
+        return CommentPage(
+            items=list(found.values()),
+            cursor={
+                "posts": positions,
+                "round": {"full": full, "done": sorted(done & set(posts))} if more else {},
+            },
+            more=more,
+            complete=complete,
+        )
+
+    def _comment(self, item: Mapping[str, Any], post_id: str) -> RemoteComment:
+        author = item.get("from") or {}
+        parent = (item.get("parent") or {}).get("id")
+        created = item.get("created_time")
+        try:
+            created_at = datetime.strptime(created, "%Y-%m-%dT%H:%M:%S%z") if created else None
+        except ValueError:
+            created_at = None
+        return RemoteComment(
+            remote_id=str(item["id"]),
+            text=item.get("message") or "",
+            created_at=created_at or datetime.now().astimezone(),
+            author_name=str(author.get("name") or ""),
+            author_id=str(author["id"]) if author.get("id") else None,
+            post_remote_id=post_id,
+            parent_remote_id=str(parent) if parent and parent != post_id else None,
+            is_own=str(author.get("id")) == self.page_id,
+            hidden=bool(item["is_hidden"]) if "is_hidden" in item else None,
+            url=item.get("permalink_url"),
+        )
+
+    def reply(self, comment_remote_id: str, text: str, *, idempotency_key: str) -> str:
+        # Graph takes no idempotency key; a retry after an unclear answer uses find_reply.
+        with self.errors("the reply"):
+            answer = self.graph.post_object(comment_remote_id, "comments", data={"message": text})
+        return str(answer["id"])
+
+    def find_reply(
+        self, comment_remote_id: str, text: str, *, since: datetime | None = None
+    ) -> str | None:
+        """Our reply is under the comment, or (Facebook keeps threads two levels deep) under
+        the top-level comment the answered reply belongs to."""
+        wanted = comparable(text)
+        places = [comment_remote_id]
+        with self.errors("the lookup"):
+            parent = self.graph.get_object(comment_remote_id, fields="parent").get("parent") or {}
+        if parent.get("id"):
+            places.append(str(parent["id"]))
+        for place in places:
+            with self.errors("the lookup"):
+                found = self.graph.get_connection(
+                    place,
+                    "comments",
+                    order="reverse_chronological",
+                    limit=100,
+                    fields=COMMENT_FIELDS,
+                )
+            for item in found.get("data") or []:
+                comment = self._comment(item, "")
+                if since is not None and comment.created_at < since:
+                    break
+                if comment.is_own and comparable(comment.text) == wanted:
+                    return comment.remote_id
+        return None
+
+    def set_hidden(self, comment_remote_id: str, hidden: bool) -> None:
+        with self.errors("hiding the comment" if hidden else "showing the comment"):
+            self.graph.post_object(
+                comment_remote_id, data={"is_hidden": "true" if hidden else "false"}
+            )
+
+    def delete_comment(self, comment_remote_id: str) -> None:
+        try:
+            with self.errors("deleting the comment"):
+                self.graph.delete_object(comment_remote_id)
+        except Rejected as exc:
+            if f'"error_subcode":{GONE_SUBCODE}' in (exc.detail or "").replace(" ", ""):
+                return  # gone already: what was asked for is so
+            raise
 
     # -- publishing ---------------------------------------------------------------------------
 

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 CONNECTORS: dict[str, str] = {
     "x": "hub.connectors.x:XConnector",
     "facebook": "hub.connectors.facebook:FacebookConnector",
+    "instagram": "hub.connectors.instagram:InstagramConnector",
+    "youtube": "hub.connectors.youtube:YouTubeConnector",
+    "flickr": "hub.connectors.flickr:FlickrConnector",
 }
 
 

@@ -1,4 +1,4 @@
-"""X (formerly Twitter): publish, look up, reply, hide replies and read figures via API v2.
+"""X (formerly Twitter): publish, look up, read and answer replies, hide them, read figures (v2).
 
 Built on tweepy's v2 ``Client``, the maintained Python SDK, with three additions it lacks:
 
@@ -11,6 +11,10 @@ Built on tweepy's v2 ``Client``, the maintained Python SDK, with three additions
   ``POST /2/media/upload/initialize``, ``/{id}/append`` (chunks), ``/{id}/finalize`` (and
   ``GET /2/media/upload?command=STATUS`` while X processes a video), alt text through
   ``POST /2/media/metadata``, all on the same session and authentication as tweepy's calls.
+- **Replies and mentions for the inbox.** Recent search by ``conversation_id`` after a stored
+  ``since_id`` per post, and the account's mentions after their own; an interrupted pass keeps
+  its ``next_token``, so nothing is skipped. An edited reply keeps its first id
+  (``edit_history_tweet_ids[0]``); times missing from an answer are read from the ids.
 - **Typed errors.** tweepy's exceptions and requests' timeouts become hub's
   :class:`~hub.connectors.base.Transient`, :class:`~hub.connectors.base.RateLimited`,
   :class:`~hub.connectors.base.AuthExpired` and :class:`~hub.connectors.base.Rejected`.
@@ -32,7 +36,8 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, ClassVar
 
 import requests
@@ -44,6 +49,7 @@ from hub.connectors.base import (
     AuthExpired,
     Capability,
     ChannelAccess,
+    CommentPage,
     Connector,
     MediaFile,
     OutgoingPost,
@@ -51,6 +57,7 @@ from hub.connectors.base import (
     Published,
     RateLimited,
     Rejected,
+    RemoteComment,
     Transient,
     Unsupported,
 )
@@ -62,6 +69,37 @@ URL_RE = re.compile(r"https?://\S+")
 # X's own words for a token that no longer works, when it answers 403 instead of 401.
 AUTH_WORDS = ("revoked", "expired", "invalid or expired token", "unauthorized")
 MEDIA_CATEGORIES = {"image": "tweet_image", "gif": "tweet_gif", "video": "tweet_video"}
+SNOWFLAKE_EPOCH_MS = 1288834974657
+# Fields the inbox reads of a reply or mention, and of its author.
+COMMENT_FIELDS = [
+    "created_at",
+    "author_id",
+    "conversation_id",
+    "referenced_tweets",
+    "edit_history_tweet_ids",
+]
+COMMENT_USER_FIELDS = ["username", "name"]
+# Recent search reaches back seven days; a full listing of an older post is not complete.
+SEARCH_WINDOW = timedelta(days=7) - timedelta(hours=6)
+MENTIONS = "@mentions"  # the mentions' turn in a round of fetch_comments
+
+
+def snowflake_time(tweet_id: str) -> datetime | None:
+    """When a tweet was made, read from its id (X's ids start with a millisecond clock)."""
+    try:
+        ms = (int(tweet_id) >> 22) + SNOWFLAKE_EPOCH_MS
+    except ValueError:
+        return None
+    return datetime.fromtimestamp(ms / 1000, UTC) if ms > SNOWFLAKE_EPOCH_MS else None
+
+
+def x_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def comparable(text: str) -> str:
@@ -169,8 +207,10 @@ class XConnector(Connector):
             Capability.publish_video,
             Capability.alt_text,
             Capability.find_published,
+            Capability.fetch_comments,
             Capability.reply,
             Capability.hide_comment,
+            Capability.delete_own_comment,
             Capability.post_metrics,
             Capability.account_metrics,
         }
@@ -307,9 +347,11 @@ class XConnector(Connector):
             )["data"]
         return str(data["id"])
 
-    def find_reply(self, comment_remote_id: str, text: str) -> str | None:
+    def find_reply(
+        self, comment_remote_id: str, text: str, *, since: datetime | None = None
+    ) -> str | None:
         wanted = comparable(text)
-        for tweet in self._own_tweets(None, ["referenced_tweets"]):
+        for tweet in self._own_tweets(since, ["referenced_tweets"]):
             replied = {
                 ref["id"]
                 for ref in tweet.get("referenced_tweets") or []
@@ -342,6 +384,158 @@ class XConnector(Connector):
             )
         with self.errors("deleting the reply"):
             self.client.delete_tweet(comment_remote_id, user_auth=self.oauth1)
+
+    def fetch_comments(
+        self, cursor: Mapping[str, Any], posts: Sequence[str], *, full: bool = False
+    ) -> CommentPage:
+        """Replies under our posts (recent search by ``conversation_id``, after ``since_id``)
+        and, on incremental calls, mentions of the account (after their own ``since_id``).
+
+        Cursor: ``{"posts": {post id: position}, "mentions": position}``, a position being
+        ``{"since_id"}`` plus, while a pass is unfinished, ``{"next_token", "newest"}``.
+        """
+        me = self.me()
+        positions = {str(k): dict(v) for k, v in (cursor.get("posts") or {}).items()}
+        mentions = dict(cursor.get("mentions") or {})
+        # What an unfinished round (more=True) of the same kind has read already: the rest
+        # goes first now.
+        wanted = [*([] if full else [MENTIONS]), *posts]
+        round_ = cursor.get("round") or {}
+        done = set(round_.get("done") or []) if bool(round_.get("full")) == full else set()
+        todo = [key for key in wanted if key not in done] or wanted
+        found: dict[str, RemoteComment] = {}
+        complete: list[str] = []
+        budget = [self.comment_pages]
+        for key in todo:
+            if budget[0] <= 0:
+                break
+            if key == MENTIONS:
+                mentions, finished = self._read_pass(
+                    partial(self.client.get_users_mentions, me.id),
+                    mentions,
+                    budget,
+                    found,
+                    me,
+                    page_param="pagination_token",
+                )
+            else:
+                fresh = full and not positions.get(key, {}).get("next_token")
+                positions[key], finished = self._read_pass(
+                    partial(self.client.search_recent_tweets, f"conversation_id:{key}"),
+                    {} if fresh else positions.get(key, {}),
+                    budget,
+                    found,
+                    me,
+                    page_param="next_token",
+                    skip=key,
+                    keep_since=positions.get(key, {}).get("since_id"),
+                )
+                made = snowflake_time(key)
+                recent = made is not None and datetime.now(UTC) - made < SEARCH_WINDOW
+                if fresh and finished and recent:
+                    complete.append(key)
+            if finished:
+                done.add(key)
+        more = any(key not in done for key in wanted)
+        return CommentPage(
+            items=list(found.values()),
+            cursor={
+                "posts": positions,
+                "mentions": mentions,
+                "round": {"full": full, "done": sorted(done & set(wanted))} if more else {},
+            },
+            more=more,
+            complete=complete,
+        )
+
+    def _read_pass(
+        self,
+        call: Any,
+        position: Mapping[str, Any],
+        budget: list[int],
+        found: dict[str, RemoteComment],
+        me: Identity,
+        *,
+        page_param: str,
+        skip: str | None = None,
+        keep_since: str | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Page through one listing newest first until it ends or ``budget`` is spent.
+
+        A pass reads everything after ``since_id``; only when it ends does ``since_id`` move to
+        the newest tweet it saw, so an interrupted pass resumes with ``next_token`` and skips
+        nothing. Returns the new position and whether the pass ended.
+        """
+        since = position.get("since_id")
+        token = position.get("next_token")
+        newest = position.get("newest")
+        while budget[0] > 0:
+            budget[0] -= 1
+            args: dict[str, Any] = {
+                "max_results": 100,
+                "tweet_fields": COMMENT_FIELDS,
+                "expansions": ["author_id"],
+                "user_fields": COMMENT_USER_FIELDS,
+                "user_auth": self.oauth1,
+            }
+            if since:
+                args["since_id"] = since
+            if token:
+                args[page_param] = token
+            with self.errors("reading replies"):
+                page = call(**args)
+            users = {
+                str(u["id"]): u
+                for u in (page.get("includes") or {}).get("users") or []
+                if "id" in u
+            }
+            for tweet in page.get("data") or []:
+                if str(tweet.get("id")) == skip:
+                    continue  # the post that started the conversation
+                comment = self._comment(tweet, users, me)
+                found[comment.remote_id] = comment
+            meta = page.get("meta") or {}
+            newest = newest or meta.get("newest_id")
+            token = meta.get("next_token")
+            if not token:
+                ids = [i for i in (newest, since, keep_since) if i]
+                latest = max(ids, key=int) if ids else None
+                return ({"since_id": latest} if latest else {}), True
+        return {"since_id": since, "next_token": token, "newest": newest}, False
+
+    def _comment(
+        self, tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]], me: Identity
+    ) -> RemoteComment:
+        tweet_id = str(tweet["id"])
+        history = [str(i) for i in tweet.get("edit_history_tweet_ids") or [tweet_id]]
+        first = history[0]
+        author_id = str(tweet["author_id"]) if tweet.get("author_id") else None
+        author = users.get(author_id or "") or {}
+        conversation = str(tweet["conversation_id"]) if tweet.get("conversation_id") else None
+        replied = next(
+            (
+                str(ref["id"])
+                for ref in tweet.get("referenced_tweets") or []
+                if ref.get("type") == "replied_to"
+            ),
+            None,
+        )
+        this_version = x_time(tweet.get("created_at")) or snowflake_time(tweet_id)
+        created = (snowflake_time(first) if len(history) > 1 else this_version) or datetime.now(UTC)
+        username = author.get("username")
+        return RemoteComment(
+            remote_id=first,
+            text=html.unescape(tweet.get("text") or ""),
+            created_at=created,
+            author_name=str(author.get("name") or username or ""),
+            author_handle=str(username) if username else None,
+            author_id=author_id,
+            post_remote_id=conversation,
+            parent_remote_id=replied if replied and replied != conversation else None,
+            is_own=author_id == me.id,
+            edited_at=this_version if len(history) > 1 else None,
+            url=f"https://x.com/{username or 'i/web'}/status/{tweet_id}",
+        )
 
     def fetch_post_metrics(self, remote_ids: Sequence[str]) -> dict[str, PostMetrics]:
         figures: dict[str, PostMetrics] = {}

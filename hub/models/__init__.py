@@ -19,11 +19,17 @@ from hub.models.comment import (
     SavedReply,
     Tag,
 )
+from hub.models.comment_sync import CommentSync
 from hub.models.delivery import Delivery, DeliveryState
+from hub.models.inbox_presence import InboxPresence
 from hub.models.media import MediaAsset, MediaKind
+from hub.models.metric_rollups import ChannelDaily, MetricDaily, MetricTotal
+from hub.models.metric_schedule import MetricSchedule
 from hub.models.metrics import AccountSnapshot, MetricSnapshot
+from hub.models.network_state import LoginWarning, QuotaUsage, UploadSession
 from hub.models.system import Notification, PublishingHold
 from hub.models.user import ApiToken, Role, RoleName, User
+from hub.models.webhook_receipt import WebhookReceipt
 
 __all__ = [
     "AccountSnapshot",
@@ -35,24 +41,34 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Channel",
+    "ChannelDaily",
     "ChannelStatus",
     "Comment",
     "CommentStatus",
+    "CommentSync",
     "Delivery",
     "DeliveryState",
+    "InboxPresence",
     "KeywordRule",
+    "LoginWarning",
     "MediaAsset",
     "MediaKind",
+    "MetricDaily",
+    "MetricSchedule",
     "MetricSnapshot",
+    "MetricTotal",
     "ModerationAction",
     "Network",
     "Note",
     "Notification",
     "PublishingHold",
+    "QuotaUsage",
     "Role",
     "RoleName",
     "SavedReply",
     "Tag",
+    "UploadSession",
     "User",
     "Variant",
+    "WebhookReceipt",
 ]

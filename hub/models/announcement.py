@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.extensions import db
@@ -100,6 +100,8 @@ class Variant(db.Model):  # type: ignore[name-defined]
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
     body: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(String(200))
+    # Network settings (hub.publishing.options): YouTube visibility, tags, subtitles, ...
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     announcement: Mapped[Announcement] = relationship(back_populates="variants")
     channel: Mapped[Channel] = relationship()

@@ -17,6 +17,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +27,7 @@ from hub.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from hub.models.channel import Channel
+    from hub.models.delivery import Delivery
     from hub.models.user import User
 
 
@@ -55,15 +58,35 @@ class Tag(db.Model):  # type: ignore[name-defined]
 
 
 class Comment(db.Model):  # type: ignore[name-defined]
+    """One inbox item: a citizen's comment, reply or mention, or one of our replies (is_own).
+
+    One row per (channel, remote id), whatever brought it (poll, webhook, our own reply). The
+    composite indexes serve the inbox's filters, each newest first, for keyset pagination.
+    """
+
     __tablename__ = "comment"
     __table_args__ = (
         UniqueConstraint("channel_id", "remote_id"),
         Index("ix_comment_inbox", "remote_created_at", "id"),
+        Index("ix_comment_channel_time", "channel_id", "remote_created_at", "id"),
+        Index("ix_comment_status_time", "status", "remote_created_at", "id"),
+        Index("ix_comment_assignee_time", "assignee_id", "remote_created_at", "id"),
+        Index("ix_comment_delivery_time", "delivery_id", "remote_created_at", "id"),
+        Index(
+            "ix_comment_flagged_time",
+            "remote_created_at",
+            "id",
+            sqlite_where=text("priority > 0"),
+            postgresql_where=text("priority > 0"),
+        ),
+        # Threads: every comment under one post, and children waiting for their parent.
+        Index("ix_comment_thread", "channel_id", "remote_post_id"),
+        Index("ix_comment_remote_parent", "channel_id", "remote_parent_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"), index=True)
-    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("delivery.id"), index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("delivery.id"))
     remote_id: Mapped[str] = mapped_column(String(200))
     remote_parent_id: Mapped[str | None] = mapped_column(String(200))
     remote_post_id: Mapped[str | None] = mapped_column(String(200))
@@ -72,10 +95,11 @@ class Comment(db.Model):  # type: ignore[name-defined]
     author_handle: Mapped[str | None] = mapped_column(String(300))
     author_remote_id: Mapped[str | None] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str | None] = mapped_column(String(2000))
     remote_created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(20), default=CommentStatus.new, index=True)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=CommentStatus.new)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     priority: Mapped[int] = mapped_column(Integer, default=0)
     flags: Mapped[list[str] | None] = mapped_column(JSON)
     is_own: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -86,6 +110,7 @@ class Comment(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     channel: Mapped[Channel] = relationship()
+    delivery: Mapped[Delivery | None] = relationship()
     assignee: Mapped[User | None] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id], back_populates="replies")
     replies: Mapped[list[Comment]] = relationship(back_populates="parent")
@@ -103,32 +128,50 @@ class ActionKind(enum.StrEnum):
 class ActionState(enum.StrEnum):
     queued = "queued"
     sending = "sending"
+    retry_wait = "retry_wait"
     done = "done"
     failed = "failed"
     needs_review = "needs_review"
 
 
 class ModerationAction(db.Model):  # type: ignore[name-defined]
-    """A reply, hide, unhide or delete on a comment, carried out by a worker exactly once."""
+    """A reply, hide, unhide or delete on a comment, carried out by a worker exactly once.
+
+    queued -> sending -> done | failed, with retry_wait (transient) and needs_review (a worker
+    died mid-reply and the reply could not be found) as in publishing.
+    """
 
     __tablename__ = "moderation_action"
+    __table_args__ = (Index("ix_moderation_action_state_next", "state", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
     text: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(20), default=ActionState.queued, index=True)
+    state: Mapped[str] = mapped_column(String(20), default=ActionState.queued)
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The worker holding the action: a random token and how long it may hold it.
+    lease_token: Mapped[str | None] = mapped_column(String(40))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last attempt ended without knowing whether the network did it (timeout, crash).
+    outcome_unknown: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     remote_id: Mapped[str | None] = mapped_column(String(200))
+    error_code: Mapped[str | None] = mapped_column(String(50))
     error_message: Mapped[str | None] = mapped_column(Text)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     comment: Mapped[Comment] = relationship()
+    requested_by: Mapped[User | None] = relationship()
 
 
 class Note(db.Model):  # type: ignore[name-defined]
@@ -170,4 +213,9 @@ class KeywordRule(db.Model):  # type: ignore[name-defined]
     category: Mapped[str] = mapped_column(String(30))
     keyword: Mapped[str] = mapped_column(String(200))
     priority: Mapped[int] = mapped_column(Integer, default=1)
+    # Only whole words match ("ass" must not flag "Klasse"); otherwise any part of a word does.
+    whole_word: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    def __str__(self) -> str:
+        return self.keyword

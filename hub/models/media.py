@@ -15,6 +15,7 @@ from hub.models.types import UTCDateTime, utcnow
 class MediaKind(enum.StrEnum):
     image = "image"
     video = "video"
+    subtitle = "subtitle"  # WebVTT or SRT, for a video's captions
 
 
 class MediaAsset(db.Model):  # type: ignore[name-defined]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 from urllib.parse import urlparse
 
 from flask_babel import gettext as _
@@ -23,12 +24,14 @@ from hub.models import (
     Channel,
     ChannelStatus,
     MediaAsset,
+    MediaKind,
     User,
     Variant,
 )
 from hub.models.announcement import EDITABLE_STATUSES
 from hub.models.types import utcnow
 from hub.publishing.errors import StaleEdit, ValidationFailed, WrongState
+from hub.publishing.options import clean_options, options_for
 from hub.publishing.rules import MediaFacts, check_post, rules_for
 
 # A time a few minutes ago still counts as "now": the form may have been open a while.
@@ -40,6 +43,7 @@ MAX_TITLE = 200
 class VariantInput:
     body: str | None = None
     title: str | None = None
+    options: dict[str, Any] | None = None  # see hub.publishing.options
 
 
 @dataclass
@@ -62,9 +66,9 @@ def input_from(announcement: Announcement) -> AnnouncementInput:
         scheduled_at=announcement.scheduled_at,
         channel_ids=[v.channel_id for v in announcement.variants],
         variants={
-            v.channel_id: VariantInput(v.body, v.title)
+            v.channel_id: VariantInput(v.body, v.title, dict(v.options) if v.options else None)
             for v in announcement.variants
-            if v.body or v.title
+            if v.body or v.title or v.options
         },
         media_ids=[link.media_id for link in announcement.media_links],
     )
@@ -118,6 +122,15 @@ def check_input(data: AnnouncementInput) -> tuple[list[Channel], list[MediaAsset
     if missing_media:
         add("media", _("Unknown media: %(ids)s.", ids=", ".join(map(str, missing_media))))
     for asset in media:
+        if asset.kind == MediaKind.subtitle:
+            add(
+                "media",
+                _(
+                    "%(name)s is a subtitle file: choose it in the YouTube settings of the "
+                    "announcement, not as an attachment.",
+                    name=asset.original_name,
+                ),
+            )
         if asset.is_image and not (asset.alt_text or "").strip():
             add(
                 "media",
@@ -139,9 +152,32 @@ def check_input(data: AnnouncementInput) -> tuple[list[Channel], list[MediaAsset
             field=f"variants.{channel.id}",
         ):
             add(problem.field, problem.message)
+    options: dict[int, dict[str, Any]] = {}
+    for channel in channels:
+        given = data.variants.get(channel.id, VariantInput()).options
+        cleaned, problems = clean_options(channel.network, given, f"variants.{channel.id}")
+        for problem in problems:
+            add(problem.field, problem.message)
+        for name, spec in ((s.name, s) for s in options_for(channel.network)):
+            if spec.kind == "subtitle" and name in cleaned:
+                asset = db.session.get(MediaAsset, cleaned[name])
+                if asset is None or asset.kind != MediaKind.subtitle:
+                    add(
+                        f"variants.{channel.id}.options.{name}",
+                        _("This is not a subtitle file (WebVTT or SRT)."),
+                    )
+        options[channel.id] = cleaned
     if errors:
         raise ValidationFailed(errors)
-    return channels, media
+    return Checked(channels, media, options)
+
+
+class Checked(NamedTuple):
+    """What :func:`check_input` found: the chosen channels and media, the cleaned options."""
+
+    channels: list[Channel]
+    media: list[MediaAsset]
+    options: dict[int, dict[str, Any]]
 
 
 def channel_text(data: AnnouncementInput, channel_id: int, network: str) -> tuple[str, str]:
@@ -191,7 +227,7 @@ def save_announcement(
                     status=status_label(announcement.status),
                 )
             )
-    channels, media = check_input(data)
+    channels, media, options = check_input(data)
 
     created = announcement is None
     if announcement is None:
@@ -212,6 +248,7 @@ def save_announcement(
         given = data.variants.get(channel.id, VariantInput())
         variant.body = given.body or None
         variant.title = given.title or None
+        variant.options = options.get(channel.id) or None
         announcement.variants.append(variant)
 
     links = {link.media_id: link for link in announcement.media_links}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -56,9 +57,34 @@ def inspect_file(path: Path) -> Inspected:
     video = _inspect_video(path)
     if video:
         return video
+    subtitle = _inspect_subtitle(path)
+    if subtitle:
+        return subtitle
     raise MediaError(
-        _("This file is neither an image (JPEG, PNG, GIF, WebP) nor a video (MP4, MOV).")
+        _(
+            "This file is neither an image (JPEG, PNG, GIF, WebP), a video (MP4, MOV) nor "
+            "subtitles (WebVTT, SRT)."
+        )
     )
+
+
+SRT_START = re.compile(r"\A\s*\d+\s*\r?\n\d{1,2}:\d{2}:\d{2}[,.]\d{3}\s*-->")
+MAX_SUBTITLE_BYTES = 2 * 1024 * 1024
+
+
+def _inspect_subtitle(path: Path) -> Inspected | None:
+    """WebVTT (starts with "WEBVTT") or SRT (a cue number, then a time range), UTF-8 text."""
+    if path.stat().st_size > MAX_SUBTITLE_BYTES:
+        return None
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    if text.startswith("WEBVTT"):
+        return Inspected(MediaKind.subtitle, "text/vtt")
+    if SRT_START.match(text):
+        return Inspected(MediaKind.subtitle, "application/x-subrip")
+    return None
 
 
 def _inspect_image(path: Path) -> Inspected | None:
@@ -178,6 +204,8 @@ def _final_path(media_dir: Path, facts: Inspected) -> Path:
         "image/gif": ".gif",
         "image/webp": ".webp",
         "video/quicktime": ".mov",
+        "text/vtt": ".vtt",
+        "application/x-subrip": ".srt",
     }.get(facts.mime_type, ".mp4")
     name = uuid.uuid4().hex
     folder = media_dir / name[:2]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,10 +57,12 @@ from hub.models import (
     ChannelStatus,
     Delivery,
     DeliveryState,
+    MediaAsset,
 )
 from hub.models.types import utcnow
 from hub.publishing.hold import active_hold
 from hub.publishing.notify import notify_channel_needs_login
+from hub.publishing.options import licence_key
 from hub.publishing.rules import rules_for
 
 log = logging.getLogger(__name__)
@@ -315,8 +317,24 @@ def outgoing_post(delivery: Delivery) -> OutgoingPost:
         title=title,
         link=announcement.link,
         media=media,
+        options=post_options(variant.options if variant else None, announcement.media),
         not_before=delivery.first_attempt_at,
     )
+
+
+def post_options(stored: Mapping[str, Any] | None, media: Sequence[MediaAsset]) -> dict[str, Any]:
+    """The network settings as connectors take them: subtitles as files, the media's licence."""
+    options = dict(stored or {})
+    caption_id = options.pop("captions", None)
+    if caption_id is not None:
+        asset = db.session.get(MediaAsset, caption_id)
+        if asset is not None:
+            path = settings().media_dir / asset.stored_path
+            options["captions"] = [{"path": str(path), "language": "de", "name": "Deutsch"}]
+    licence = next((licence_key(a.licence) for a in media if licence_key(a.licence)), None)
+    if licence:
+        options["licence"] = licence
+    return options
 
 
 def _load_for_publish(delivery_id: int) -> Delivery | None:

@@ -46,6 +46,20 @@ class SandboxControl:
     def set_metrics(self, network: str, post_id: str, **figures: int) -> dict[str, Any]:
         return self._call("POST", f"posts/{network}/{post_id}/metrics", json=figures)
 
+    def metrics(self, network: str, post_id: str) -> dict[str, Any]:
+        """What the network would say about the post's figures now (``figures``, ``wire``)."""
+        return self._call("GET", "metrics", params={"network": network, "post_id": post_id})
+
+    def engagement(
+        self, *, speed: float | None = None, advance_seconds: float | None = None
+    ) -> dict[str, Any]:
+        """Growth of figures over time: ``speed`` 0 (off), 1 (real time), 60 (an hour a
+        minute); ``advance_seconds`` moves the engagement clock ahead."""
+        body = {"speed": speed, "advance_seconds": advance_seconds}
+        return self._call(
+            "POST", "engagement", json={k: v for k, v in body.items() if v is not None}
+        )
+
     def comments(
         self, network: str | None = None, post_id: str | None = None
     ) -> list[dict[str, Any]]:
@@ -58,17 +72,35 @@ class SandboxControl:
         post_id: str,
         text: str,
         *,
+        author: str | None = None,
+        parent_id: str | None = None,
         author_name: str | None = None,
         author_username: str | None = None,
     ) -> dict[str, Any]:
+        """A citizen comments on ``post_id`` (or answers the comment ``parent_id``)."""
         body = {
             "network": network,
             "post_id": post_id,
             "text": text,
-            "author_name": author_name,
+            "author": author or author_name,
             "author_username": author_username,
+            "parent_id": parent_id,
         }
-        return self._call("POST", "comments", json=body)
+        return self._call("POST", "comments", json={k: v for k, v in body.items() if v})
+
+    def edit_comment(self, network: str, comment_id: str, text: str) -> dict[str, Any]:
+        """The citizen edits their comment (on X the new version gets a new id)."""
+        return self._call("PATCH", f"comments/{network}/{comment_id}", json={"text": text})
+
+    def delete_comment(self, network: str, comment_id: str) -> dict[str, Any]:
+        """The citizen deletes their comment."""
+        return self._call("DELETE", f"comments/{network}/{comment_id}")
+
+    def citizens(self, per_minute: float | None = None) -> dict[str, Any]:
+        """Simulated citizens: their rate now, or set it (0 stops them)."""
+        if per_minute is None:
+            return self._call("GET", "citizens")
+        return self._call("POST", "citizens", json={"per_minute": per_minute})
 
     def accounts(self, network: str | None = None) -> list[dict[str, Any]]:
         return self._call("GET", "accounts", params={"network": network} if network else {})

@@ -8,8 +8,19 @@ Tests, the demo and people practising use them the same way (``hub.sandbox.clien
   ...}], "created_at", "url", ...}]``, oldest first
 - ``GET  /_sandbox/posts/<network>/<id>``; ``POST /_sandbox/posts/<network>/<id>/metrics``
   ``{"like_count": 3, ...}`` sets figures the network reports
-- ``GET  /_sandbox/comments?network=x[&post_id=ID]``; ``POST /_sandbox/comments``
-  ``{"network", "post_id", "text", "author_name", "author_username"}``: a citizen comments
+- ``GET  /_sandbox/metrics?network=x&post_id=ID`` -> ``{"figures": {"views", ...}, "wire": ...}``:
+  what the network would say about the post's figures now; ``GET|POST /_sandbox/engagement``
+  ``{"speed": 60, "advance_seconds": 3600}``: let figures grow over time (``engagement``)
+- ``GET  /_sandbox/comments?network=x[&post_id=ID]`` -> ``[{"id", "network", "post_id",
+  "parent_id", "text", "author", "author_id", "hidden", "deleted", "from_owner", ...}]``,
+  oldest first (``parent_id``: the comment answered, null for a comment on the post itself;
+  ``from_owner``: written by the post's own account, i.e. our replies)
+- ``POST /_sandbox/comments`` ``{"network", "post_id", "text", "author", "parent_id"}``: a
+  citizen comments (or answers the comment ``parent_id``); returns the comment as listed
+- ``PATCH /_sandbox/comments/<network>/<id>`` ``{"text"}``: its author edits it;
+  ``DELETE /_sandbox/comments/<network>/<id>``: its author deletes it
+- ``GET|POST /_sandbox/citizens`` ``{"per_minute": 4}``: simulated citizens comment on the
+  published posts now and then (0: they stop); see :mod:`hub.sandbox.citizens`
 - ``GET|POST /_sandbox/accounts``: list; create or rename one, optionally binding a ``token``
   ``{"network", "id", "username", "name", "followers", "token"}``
 - ``GET|POST|DELETE /_sandbox/faults``: list, add (see :class:`hub.sandbox.core.Fault`), clear
@@ -27,6 +38,8 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from hub.sandbox import engagement
+from hub.sandbox.citizens import Citizens
 from hub.sandbox.core import Account, Post, json_response
 
 if TYPE_CHECKING:
@@ -48,6 +61,7 @@ class Control:
     def __init__(self, app: SandboxApp) -> None:
         self.app = app
         self.state = app.state
+        self.citizens = Citizens(app)
         self.url_map = Map(
             [
                 Rule("/_sandbox/health", endpoint="health", methods=["GET"]),
@@ -58,8 +72,16 @@ class Control:
                     endpoint="set_metrics",
                     methods=["POST"],
                 ),
+                Rule("/_sandbox/metrics", endpoint="metrics", methods=["GET"]),
+                Rule("/_sandbox/engagement", endpoint="engagement", methods=["GET", "POST"]),
                 Rule("/_sandbox/comments", endpoint="comments", methods=["GET"]),
                 Rule("/_sandbox/comments", endpoint="add_comment", methods=["POST"]),
+                Rule(
+                    "/_sandbox/comments/<network>/<comment_id>",
+                    endpoint="change_comment",
+                    methods=["PATCH", "DELETE"],
+                ),
+                Rule("/_sandbox/citizens", endpoint="citizens", methods=["GET", "POST"]),
                 Rule("/_sandbox/accounts", endpoint="accounts", methods=["GET"]),
                 Rule("/_sandbox/accounts", endpoint="put_account", methods=["POST"]),
                 Rule("/_sandbox/faults", endpoint="faults", methods=["GET"]),
@@ -135,11 +157,50 @@ class Control:
             post.metrics.update({str(k): int(v) for k, v in body.items()})
         return post.public()
 
+    def _metrics(self, request: Request) -> dict[str, Any]:
+        """What the network would say about a post's figures now (see ``engagement``)."""
+        network = self._network(request.args.get("network"), required=True) or ""
+        post = self._find_post(network, request.args.get("post_id") or "")
+        render = getattr(self.app.api_for(network), "metrics_wire", None)
+        return engagement.report(self.state, network, post, render(post) if render else None)
+
+    def _engagement(self, request: Request) -> dict[str, Any]:
+        body = self._body(request) if request.method == "POST" else {}
+        return engagement.configure(
+            self.state,
+            speed=None if body.get("speed") is None else float(body["speed"]),
+            advance_seconds=None
+            if body.get("advance_seconds") is None
+            else float(body["advance_seconds"]),
+        )
+
+    def _comment_view(self, comment: Post) -> dict[str, Any]:
+        """A comment as the control endpoints show it (the same on every network)."""
+        with self.state.lock:
+            author = self.state.accounts.get((comment.network, comment.account_id))
+            root = self.state.post(comment.network, comment.root_id or comment.parent_id or "")
+        return {
+            "id": comment.id,
+            "network": comment.network,
+            "post_id": comment.root_id or comment.parent_id,
+            "parent_id": comment.parent_id if comment.parent_id != comment.root_id else None,
+            "text": comment.text,
+            "author": author.name if author else comment.account_id,
+            "author_id": comment.account_id,
+            "author_username": author.username if author else None,
+            "hidden": comment.hidden,
+            "deleted": comment.deleted,
+            "from_owner": root is not None and root.account_id == comment.account_id,
+            "created_at": comment.created_at.isoformat().replace("+00:00", "Z"),
+            "url": comment.url,
+            "edit_history": comment.options.get("edit_history"),
+        }
+
     def _comments(self, request: Request) -> list[dict[str, Any]]:
         network = self._network(request.args.get("network"))
         post_id = request.args.get("post_id")
         return [
-            p.public()
+            self._comment_view(p)
             for p in self.state.posts_of(network)
             if p.is_comment and (post_id is None or post_id in (p.parent_id, p.root_id))
         ]
@@ -151,11 +212,45 @@ class Control:
         text = body.get("text")
         if not isinstance(text, str) or not text.strip():
             raise ControlError("text is required")
-        author = self.state.citizen(network, body.get("author_name"), body.get("author_username"))
-        comment = self.app.api_for(network).add_comment(post, text, author)
-        data = comment.public()
-        data["author"] = author.public()
-        return data
+        target = post
+        if body.get("parent_id"):
+            target = self._find_post(network, str(body["parent_id"]))
+            if not target.is_comment or post.id not in (target.root_id, target.parent_id):
+                raise ControlError(f"{target.id} is not a comment under {post.id}")
+        name = body.get("author") or body.get("author_name")
+        if name is not None and not isinstance(name, str):
+            raise ControlError("author must be a name")
+        author = self.state.citizen(network, name, body.get("author_username"))
+        comment = self.app.api_for(network).add_comment(target, text, author)
+        return self._comment_view(comment)
+
+    def _change_comment(self, request: Request, network: str, comment_id: str) -> dict[str, Any]:
+        """The citizen edits (PATCH ``{"text"}``) or deletes (DELETE) their comment."""
+        comment = self._find_post(self._network(network, required=True) or "", comment_id)
+        if not comment.is_comment:
+            raise ControlError(f"{comment_id} is a post, not a comment")
+        if request.method == "DELETE":
+            with self.state.lock:
+                comment.deleted = True
+            return self._comment_view(comment)
+        text = self._body(request).get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise ControlError("text is required")
+        edit = getattr(self.app.api_for(comment.network), "edit_comment", None)
+        if edit is not None:
+            edit(comment, text)  # networks that give an edit its own id (X)
+        else:
+            with self.state.lock:
+                comment.text = text
+        return self._comment_view(comment)
+
+    def _citizens(self, request: Request) -> dict[str, Any]:
+        if request.method == "GET":
+            return self.citizens.status()
+        per_minute = self._body(request).get("per_minute")
+        if isinstance(per_minute, bool) or not isinstance(per_minute, int | float):
+            raise ControlError("per_minute must be a number (0 stops the citizens)")
+        return self.citizens.configure(float(per_minute))
 
     def _accounts(self, request: Request) -> list[dict[str, Any]]:
         network = self._network(request.args.get("network"))
@@ -197,6 +292,7 @@ class Control:
         return {"ok": True}
 
     def _reset(self, request: Request) -> dict[str, Any]:
+        self.citizens.stop()
         self.state.reset()
         return {"ok": True}
 

@@ -318,6 +318,9 @@ class SandboxState:
         with self.lock:
             key = (network, account_id)
             if key not in self.accounts:
+                from hub.sandbox.engagement import starting_followers
+
+                defaults.setdefault("followers", starting_followers(self, network))
                 self.accounts[key] = Account(
                     network=network,
                     id=account_id,

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
+from hub.sandbox import engagement
 from hub.sandbox.core import Account, Media, Post, utcnow
 from hub.sandbox.graph import GraphCall, GraphError, GraphProduct, graph_time, parse_graph_time
 
@@ -28,6 +30,59 @@ PAGE_DEFAULT_FIELDS = ("name", "id")
 PHOTO_DEFAULT_FIELDS = ("created_time", "id")
 DUPLICATE_WINDOW = timedelta(hours=24)
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"RIFF")
+
+
+# Post insights under their current names; asking for a retired one fails as on Graph.
+POST_METRICS = {
+    "post_media_view": ("Views", "The number of times your post was on screen."),
+    "post_total_media_view_unique": ("Viewers", "The number of people who saw your post."),
+    "post_reactions_by_type_total": ("Reactions", "Reactions to your post, by type."),
+    "post_clicks": ("Post clicks", "The number of clicks anywhere in your post."),
+}
+RETIRED_METRICS = frozenset(
+    {
+        "post_impressions",
+        "post_impressions_unique",
+        "post_impressions_paid",
+        "post_impressions_organic",
+        "post_impressions_viral",
+        "post_impressions_fan",
+        "post_engaged_users",
+        "post_video_views",
+    }
+)
+REACTION_TYPES = frozenset({"like", "love", "wow", "haha", "sorry", "anger"})
+FIGURE_FIELDS = frozenset({"insights", "shares", "comments"})
+METRIC_LIST = re.compile(r"insights\.metric\(([^)]*)\)")
+
+
+def requested_metrics(fields: str | None) -> list[str] | None:
+    """The metrics of ``insights.metric(a,b)`` in a ``fields`` list (None: all of them)."""
+    match = METRIC_LIST.search(fields or "")
+    if match is None:
+        return None
+    names = [m.strip() for m in match.group(1).split(",") if m.strip()]
+    check_metrics(names)
+    return names
+
+
+def check_metrics(names: list[str]) -> None:
+    for name in names:
+        if name not in POST_METRICS:
+            retired = " (deprecated)" if name in RETIRED_METRICS else ""
+            raise GraphError(100, f"(#100) The value must be a valid insights metric{retired}")
+
+
+def insight(post: Post, name: str, value: Any) -> dict[str, Any]:
+    title, description = POST_METRICS[name]
+    return {
+        "name": name,
+        "period": "lifetime",
+        "values": [{"value": value}],
+        "title": title,
+        "description": f"Lifetime: {description}",
+        "id": f"{post.id}/insights/{name}/lifetime",
+    }
 
 
 def pick(values: dict[str, Any], fields: list[str]) -> dict[str, Any]:
@@ -83,8 +138,10 @@ class FacebookPages(GraphProduct):
             ("page", "photos", "POST"): self._upload_photo,
             ("post", None, "GET"): self._post,
             ("post", None, "DELETE"): self._delete_post,
+            ("post", "insights", "GET"): self._post_insights,
             ("photo", None, "GET"): self._photo,
         }
+        routes.update(self._comment_routes())
         handler = routes.get((kind or "", call.edge, call.method))
         if handler is None:
             raise unsupported(call.object_id, call.method)
@@ -106,7 +163,9 @@ class FacebookPages(GraphProduct):
 
     # -- posts --------------------------------------------------------------------------------
 
-    def _post_json(self, post: Post, fields: list[str]) -> dict[str, Any]:
+    def _post_json(
+        self, post: Post, fields: list[str], call: GraphCall | None = None
+    ) -> dict[str, Any]:
         page = self.state.account(NETWORK, post.account_id)
         values: dict[str, Any] = {
             "id": post.id,
@@ -131,7 +190,58 @@ class FacebookPages(GraphProduct):
             if post.media
             else None,
         }
+        if FIGURE_FIELDS & set(fields):
+            metrics = requested_metrics(call.params.get("fields") if call else None)
+            values.update(self._figures(post, metrics))
         return pick(values, fields)
+
+    # -- figures ------------------------------------------------------------------------------
+
+    def _figures(self, post: Post, metrics: list[str] | None = None) -> dict[str, Any]:
+        """``insights``, ``shares`` and ``comments`` of a post, as Graph sends them."""
+        grown = engagement.figures(self.state, post)
+        likes = grown["likes"]
+        reactions = {"like": likes - likes // 5, "love": likes // 5}
+        reactions.update({k: v for k, v in post.metrics.items() if k in REACTION_TYPES})
+        values: dict[str, Any] = {
+            "post_media_view": grown["views"],
+            "post_total_media_view_unique": grown["reach"],
+            "post_reactions_by_type_total": {k: v for k, v in reactions.items() if v},
+            "post_clicks": grown["clicks"],
+        }
+        values.update({k: v for k, v in post.metrics.items() if k in POST_METRICS})
+        shares = post.metrics.get("shares", grown["shares"])
+        comments = post.metrics.get("comments", grown["comments"])
+        return {
+            "insights": {"data": [insight(post, name, values[name]) for name in metrics or values]},
+            # Graph leaves ``shares`` out of a post nobody shared.
+            "shares": {"count": shares} if shares else None,
+            "comments": {
+                "data": [],
+                "summary": {"order": "ranked", "total_count": comments, "can_comment": True},
+            },
+        }
+
+    def _post_insights(self, call: GraphCall) -> dict[str, Any]:
+        post = self.state.post(NETWORK, call.object_id)
+        if post is None or post.deleted:
+            raise unsupported(call.object_id, call.method)
+        names = [m.strip() for m in (call.params.get("metric") or "").split(",") if m.strip()]
+        if not names:
+            raise GraphError(
+                3001,
+                "Invalid query",
+                subcode=1504028,
+                user_title="No Metric Specified",
+                user_msg="No metric was specified to be fetched. Please specify one or more "
+                "metrics to be fetched and try again.",
+            )
+        check_metrics(names)
+        return self._figures(post, names)["insights"]
+
+    def metrics_wire(self, post: Post) -> dict[str, Any]:
+        """What ``GET /?ids=<post>&fields=insights.metric(...),shares,comments...`` says."""
+        return {k: v for k, v in self._figures(post).items() if v is not None}
 
     def _create_post(self, call: GraphCall) -> dict[str, Any]:
         page = self.state.account(NETWORK, call.object_id)
@@ -253,7 +363,7 @@ class FacebookPages(GraphProduct):
         )
         page = posts[offset : offset + limit]
         fields = call.fields(POST_DEFAULT_FIELDS)
-        body: dict[str, Any] = {"data": [self._post_json(p, fields) for p in page]}
+        body: dict[str, Any] = {"data": [self._post_json(p, fields, call) for p in page]}
         if page:
             cursor = base64.b64encode(str(offset + len(page)).encode()).decode()
             body["paging"] = {
@@ -270,7 +380,7 @@ class FacebookPages(GraphProduct):
         post = self.state.post(NETWORK, call.object_id)
         if post is None or post.deleted:
             raise unsupported(call.object_id, call.method)
-        return self._post_json(post, call.fields(POST_DEFAULT_FIELDS))
+        return self._post_json(post, call.fields(POST_DEFAULT_FIELDS), call)
 
     def _delete_post(self, call: GraphCall) -> dict[str, Any]:
         with self.state.lock:
@@ -330,20 +440,187 @@ class FacebookPages(GraphProduct):
         }
         return pick(values, call.fields(PHOTO_DEFAULT_FIELDS))
 
-    # -- comments (simulated citizens) --------------------------------------------------------
+    # -- comments ---------------------------------------------------------------------------
+    #
+    # ``GET /{post-id}/comments`` (``filter=toplevel|stream``, ``order=chronological|
+    # reverse_chronological``, ``limit``, ``after``/``before`` cursors), ``GET /{comment-id}/
+    # comments`` (its replies), ``POST /{post-or-comment-id}/comments`` (``message``: the page
+    # answers), ``GET|POST|DELETE /{comment-id}`` (``is_hidden``, ``message``). As on Facebook,
+    # threads are two levels deep: an answer to a reply joins the reply's top-level comment.
+    # Cursors name the last comment seen, so new comments never shift a stored position.
+
+    def _comment_routes(self) -> dict[tuple[str, str | None, str], Any]:
+        return {
+            ("post", "comments", "GET"): self._list_comments,
+            ("photo", "comments", "GET"): self._list_comments,
+            ("comment", "comments", "GET"): self._list_comments,
+            ("post", "comments", "POST"): self._create_comment,
+            ("comment", "comments", "POST"): self._create_comment,
+            ("comment", None, "GET"): self._comment,
+            ("comment", None, "POST"): self._update_comment,
+            ("comment", None, "DELETE"): self._delete_comment,
+        }
+
+    @property
+    def _threads(self) -> dict[str, list[str]]:
+        """Comment ids per post, oldest first: a listing reads one post's, not every post."""
+        return self.state.bucket("facebook.threads")
+
+    def _under(self, post_id: str) -> list[Post]:
+        with self.state.lock:
+            ids = list(self._threads.get(post_id, ()))
+        found = (self.state.post(NETWORK, i) for i in ids)
+        return [p for p in found if p is not None]
+
+    def _comment_json(self, comment: Post, fields: list[str]) -> dict[str, Any]:
+        author = self.state.account(NETWORK, comment.account_id)
+        root = self.state.post(NETWORK, comment.root_id or "")
+        own = root is not None and author.id == root.account_id
+        replies = (
+            [p for p in self._under(comment.root_id or "") if p.parent_id == comment.id]
+            if "comment_count" in fields
+            else []
+        )
+        values = {
+            "id": comment.id,
+            "message": comment.text,
+            "created_time": graph_time(comment.created_at),
+            "from": {"name": author.name, "id": author.id},
+            "parent": {"id": comment.parent_id}
+            if comment.parent_id and comment.parent_id != comment.root_id
+            else None,
+            "is_hidden": comment.hidden,
+            "permalink_url": comment.url,
+            "can_hide": not own,
+            "can_remove": True,
+            "comment_count": len([p for p in replies if not p.deleted]),
+        }
+        return pick(values, fields)
+
+    @staticmethod
+    def _position(comment: Post) -> str:
+        raw = f"{comment.created_at.isoformat()}|{comment.id}"
+        return base64.urlsafe_b64encode(raw.encode()).decode()
+
+    @staticmethod
+    def _at(cursor: str) -> tuple[str, str]:
+        try:
+            raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+        except ValueError:
+            raise GraphError(100, "(#100) Invalid cursor") from None
+        moment, _sep, comment_id = raw.partition("|")
+        return moment, comment_id
+
+    def _list_comments(self, call: GraphCall) -> dict[str, Any]:
+        parent = self.state.post(NETWORK, call.object_id)
+        if parent is None or parent.deleted:
+            raise unsupported(call.object_id, call.method)
+        stream = call.params.get("filter") == "stream" and not parent.is_comment
+        newest_first = call.params.get("order") == "reverse_chronological"
+        try:
+            limit = min(max(int(call.params.get("limit", 25)), 1), 100)
+        except ValueError:
+            raise GraphError(100, "(#100) The parameter limit must be a number") from None
+        comments = sorted(
+            (
+                p
+                for p in self._under(parent.root_id or parent.id)
+                if not p.deleted and (stream or p.parent_id == parent.id)
+            ),
+            key=lambda p: (p.created_at.isoformat(), p.id),
+            reverse=newest_first,
+        )
+        after, before = call.params.get("after"), call.params.get("before")
+        if after:
+            mark = self._at(after)
+            comments = [
+                p
+                for p in comments
+                if ((p.created_at.isoformat(), p.id) < mark) == newest_first
+                and (p.created_at.isoformat(), p.id) != mark
+            ]
+        elif before:
+            mark = self._at(before)
+            comments = [
+                p
+                for p in comments
+                if ((p.created_at.isoformat(), p.id) > mark) == newest_first
+                and (p.created_at.isoformat(), p.id) != mark
+            ][-limit:]
+        page = comments[:limit]
+        fields = call.fields(("created_time", "from", "message", "id"))
+        body: dict[str, Any] = {"data": [self._comment_json(p, fields) for p in page]}
+        if page:
+            body["paging"] = {
+                "cursors": {"before": self._position(page[0]), "after": self._position(page[-1])}
+            }
+            if len(comments) > len(page):
+                body["paging"]["next"] = call.next_url(after=self._position(page[-1]))
+        return body
+
+    def _create_comment(self, call: GraphCall) -> dict[str, Any]:
+        target = self.state.post(NETWORK, call.object_id)
+        if target is None or target.deleted:
+            raise unsupported(call.object_id, call.method)
+        message = call.params.get("message", "")
+        if not message.strip():
+            raise GraphError(100, "(#100) Missing message or attachment")
+        root = self.state.post(NETWORK, target.root_id or target.id) or target
+        page = self.state.account(NETWORK, root.account_id)
+        comment = self.add_comment(target, message, page)
+        return {"id": comment.id}
+
+    def _comment(self, call: GraphCall) -> dict[str, Any]:
+        comment = self.state.post(NETWORK, call.object_id)
+        if comment is None or comment.deleted:
+            raise unsupported(call.object_id, call.method)
+        return self._comment_json(comment, call.fields(("created_time", "from", "message", "id")))
+
+    def _update_comment(self, call: GraphCall) -> dict[str, Any]:
+        with self.state.lock:
+            comment = self.state.post(NETWORK, call.object_id)
+            if comment is None or comment.deleted:
+                raise unsupported(call.object_id, call.method)
+            root = self.state.post(NETWORK, comment.root_id or "")
+            if "is_hidden" in call.params:
+                if root is not None and comment.account_id == root.account_id:
+                    raise GraphError(100, "(#100) A page cannot hide its own comments")
+                comment.hidden = call.flag("is_hidden", False)
+            if "message" in call.params:
+                if root is None or comment.account_id != root.account_id:
+                    raise GraphError(200, "(#200) Only the author can edit a comment")
+                comment.text = call.params["message"]
+        return {"success": True}
+
+    def _delete_comment(self, call: GraphCall) -> dict[str, Any]:
+        with self.state.lock:
+            comment = self.state.post(NETWORK, call.object_id)
+            if comment is None or comment.deleted:
+                raise unsupported(call.object_id, call.method)
+            comment.deleted = True
+        return {"success": True}
 
     def add_comment(self, post: Post, text: str, author: Account) -> Post:
-        local = post.id.split("_")[-1]
-        comment_id = f"{local}_{self.state.number(15)}"
-        self._objects[comment_id] = "comment"
-        return self.state.add_post(
-            Post(
-                network=NETWORK,
-                id=comment_id,
-                account_id=author.id,
-                text=text,
-                url=f"{post.url}?comment_id={comment_id}",
-                parent_id=post.id,
-                root_id=post.id,
+        """A comment on a post, or an answer in a comment's thread (two levels, as on
+        Facebook: answering a reply answers its top-level comment)."""
+        with self.state.lock:
+            root_id = post.root_id or post.id
+            parent = post
+            if post.is_comment and post.parent_id and post.parent_id != root_id:
+                parent = self.state.post(NETWORK, post.parent_id) or post
+            root = self.state.post(NETWORK, root_id) or post
+            local = root_id.split("_")[-1]
+            comment_id = f"{local}_{self.state.number(15)}"
+            self._objects[comment_id] = "comment"
+            self._threads.setdefault(root_id, []).append(comment_id)
+            return self.state.add_post(
+                Post(
+                    network=NETWORK,
+                    id=comment_id,
+                    account_id=author.id,
+                    text=text,
+                    url=f"{root.url}?comment_id={comment_id}",
+                    parent_id=parent.id,
+                    root_id=root_id,
+                )
             )
-        )

@@ -18,7 +18,7 @@ import secrets
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -31,6 +31,7 @@ from hub.sandbox.core import Account, NetworkApi, Post, SandboxState, json_respo
 VERSION_PATH = re.compile(r"^/(v\d+\.\d+)(?:/([^/]*))?(?:/([^/]+))?/?$")
 APP_CALLS_PER_HOUR = 4800  # what 100 % in x-app-usage stands for, in the sandbox
 GRAPH_TIME = "%Y-%m-%dT%H:%M:%S+0000"
+MAX_IDS = 50  # objects per ``?ids=`` lookup
 
 # The error each HTTP status stands for when a fault asks for it: (code, subcode, message).
 STATUS_ERRORS: dict[int, tuple[int, int | None, str]] = {
@@ -207,6 +208,8 @@ class GraphApi(NetworkApi):
 
     def network_of(self, request: Request) -> str:
         _, object_id, edge = self._split(request.path)
+        if not object_id and request.args.get("ids"):
+            object_id = request.args["ids"].split(",")[0]  # a multi-id lookup (figures)
         for product in self.products.values():
             if product.owns(object_id):
                 return product.network
@@ -241,6 +244,10 @@ class GraphApi(NetworkApi):
         )
         product = self.products[network]
         try:
+            if not object_id and call.params.get("ids") and call.method == "GET":
+                response = json_response(self._lookup_ids(call, product))
+                self._usage_headers(response, None)
+                return response
             if not object_id:
                 raise GraphError(100, "(#100) An object id is required")
             response = json_response(product.handle(call))
@@ -248,6 +255,18 @@ class GraphApi(NetworkApi):
             response = json_response(error.body(), error.status)
         self._usage_headers(response, product.usage_owner(call))
         return response
+
+    def _lookup_ids(self, call: GraphCall, default: GraphProduct) -> dict[str, Any]:
+        """``GET /vNN.N/?ids=a,b&fields=...``: several objects in one request (at most 50), as
+        hub reads post figures. One unknown id fails the whole request, as on Graph."""
+        ids = [i for i in (call.params.get("ids") or "").split(",") if i]
+        if len(ids) > MAX_IDS:
+            raise GraphError(100, f"(#100) Too many IDs. Maximum: {MAX_IDS}.")
+        found = {}
+        for object_id in ids:
+            product = next((p for p in self.products.values() if p.owns(object_id)), default)
+            found[object_id] = product.handle(replace(call, object_id=object_id, edge=None))
+        return found
 
     def _usage_headers(self, response: Response, owner: str | None, regain: int = 0) -> None:
         hour = int(time.time() // 3600)
@@ -323,3 +342,9 @@ class GraphApi(NetworkApi):
 
     def add_comment(self, post: Post, text: str, author: Account) -> Post:
         return self.products[post.network].add_comment(post, text, author)
+
+    def metrics_wire(self, post: Post) -> Any:
+        """The post's figures as its Graph product sends them (None if it has no figures)."""
+        product = self.products.get(post.network)
+        render = getattr(product, "metrics_wire", None)
+        return render(post) if render else None

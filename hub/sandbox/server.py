@@ -33,8 +33,11 @@ from werkzeug.wrappers import Request, Response
 from hub.sandbox.control import Control
 from hub.sandbox.core import FaultKind, LoggedRequest, NetworkApi, SandboxState, json_response
 from hub.sandbox.facebook import FacebookPages
+from hub.sandbox.flickr import FlickrApi
 from hub.sandbox.graph import GraphApi
+from hub.sandbox.instagram import InstagramAccounts
 from hub.sandbox.x import XApi
+from hub.sandbox.youtube import YouTubeApi
 
 READY_LINE = "hub sandbox listening on "
 
@@ -49,7 +52,12 @@ class _Dropped(Exception):
 
 def default_apis(state: SandboxState) -> list[NetworkApi]:
     """Every network the sandbox speaks. A new network is one more entry here."""
-    return [XApi(state), GraphApi(state, [FacebookPages])]
+    return [
+        XApi(state),
+        GraphApi(state, [FacebookPages, InstagramAccounts]),
+        YouTubeApi(state),
+        FlickrApi(state),
+    ]
 
 
 class SandboxApp:

@@ -147,6 +147,11 @@ def tco(url: str) -> str:
     return f"https://t.co/{code}"
 
 
+def shown_id(post: Post) -> str:
+    """The id X shows for a tweet: the newest version's, once it was edited."""
+    return str(post.options.get("version_id") or post.id)
+
+
 def _fields(request: Request, name: str) -> set[str]:
     return {f for f in (request.args.get(name) or "").split(",") if f}
 
@@ -251,6 +256,20 @@ class XApi(NetworkApi):
     def expired_response(self, network: str) -> Response:
         return json_response(problem(401, "Unauthorized"), 401)
 
+    def edit_comment(self, post: Post, text: str) -> Post:
+        """The author edits a reply: as on X, the new version gets a new id, listed in
+        ``edit_history_tweet_ids`` after the first one."""
+        with self.state.lock:
+            version = self.state.snowflake()
+            history = list(post.options.get("edit_history") or [post.id])
+            post.options.update(
+                edit_history=[*history, version],
+                version_id=version,
+                edited_at=utcnow().isoformat(),
+            )
+            post.text = text
+        return post
+
     def add_comment(self, post: Post, text: str, author: Account) -> Post:
         tweet_id = self.state.snowflake()
         return self.state.add_post(
@@ -312,12 +331,13 @@ class XApi(NetworkApi):
 
     def tweet_json(self, post: Post, fields: set[str]) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "edit_history_tweet_ids": [post.id],
-            "id": post.id,
+            "edit_history_tweet_ids": list(post.options.get("edit_history") or [post.id]),
+            "id": shown_id(post),
             "text": self.display_text(post),
         }
         if "created_at" in fields:
-            data["created_at"] = iso(post.created_at)
+            edited = post.options.get("edited_at")
+            data["created_at"] = iso(datetime.fromisoformat(edited) if edited else post.created_at)
         if "author_id" in fields:
             data["author_id"] = post.account_id
         if "conversation_id" in fields:
@@ -415,20 +435,19 @@ class XApi(NetworkApi):
         token = args.get("pagination_token") or args.get("next_token")
         after = _page_after(token) if token else None
         selected = []
-        for post in sorted(tweets, key=lambda p: int(p.id), reverse=True):
+        for post in sorted(tweets, key=lambda p: int(shown_id(p)), reverse=True):
+            number = int(shown_id(post))
             if (
                 post.deleted
                 or (start and post.created_at < start)
                 or (end and post.created_at >= end)
             ):
                 continue
-            if (since_id and int(post.id) <= int(since_id)) or (
-                until_id and int(post.id) >= int(until_id)
-            ):
+            if (since_id and number <= int(since_id)) or (until_id and number >= int(until_id)):
                 continue
             if "replies" in exclude and post.parent_id:
                 continue
-            if after is not None and int(post.id) >= after:
+            if after is not None and number >= after:
                 continue
             selected.append(post)
         page = selected[:max_results]
@@ -437,9 +456,17 @@ class XApi(NetworkApi):
         body: dict[str, Any] = {}
         if page:
             body["data"] = [self.tweet_json(p, fields) for p in page]
-            meta.update(newest_id=page[0].id, oldest_id=page[-1].id)
+            if "author_id" in _fields(request, "expansions"):
+                user_fields = _fields(request, "user.fields")
+                authors = {p.account_id: None for p in page}
+                body["includes"] = {
+                    "users": [
+                        self.user_json(self.state.account(NETWORK, a), user_fields) for a in authors
+                    ]
+                }
+            meta.update(newest_id=shown_id(page[0]), oldest_id=shown_id(page[-1]))
             if len(selected) > len(page):
-                meta["next_token"] = _page_token(page[-1].id)
+                meta["next_token"] = _page_token(shown_id(page[-1]))
         body["meta"] = meta
         return json_response(body)
 

@@ -27,7 +27,7 @@ def test_each_network_has_its_connector() -> None:
     assert connector_for("x", ChannelAccess("1", {})).http_timeout == (5.0, 30.0)
 
 
-@pytest.mark.parametrize("network", ["instagram", "myspace"])
+@pytest.mark.parametrize("network", ["mastodon", "myspace"])
 def test_a_network_without_connector_is_unsupported(network) -> None:
     with pytest.raises(Unsupported, match=network):
         connector_class(network)

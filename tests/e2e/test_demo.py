@@ -29,7 +29,8 @@ def _published(db_path: Path) -> list[tuple[str, str]]:
         with sqlite3.connect(db_path, timeout=5) as conn:
             return conn.execute(
                 "SELECT c.network, d.url FROM delivery d JOIN channel c ON c.id = d.channel_id "
-                "WHERE d.state = 'published'"
+                "JOIN announcement a ON a.id = d.announcement_id "
+                "WHERE d.state = 'published' AND a.title = 'Sperrung Kortumstraße'"
             ).fetchall()
     except sqlite3.OperationalError:  # tables not created yet
         return []

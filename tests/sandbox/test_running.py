@@ -12,7 +12,13 @@ from hub.sandbox import SandboxControl, run_in_thread, start_process
 
 def test_in_thread_server_starts_and_stops() -> None:
     url, stop = run_in_thread()
-    assert SandboxControl(url).health()["networks"] == ["facebook", "x"]
+    assert SandboxControl(url).health()["networks"] == [
+        "facebook",
+        "flickr",
+        "instagram",
+        "x",
+        "youtube",
+    ]
     stop()
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/_sandbox/health", timeout=2)

@@ -21,6 +21,7 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -29,6 +30,7 @@ from wtforms import (
 from hub.i18n import from_local, to_local
 from hub.models import Announcement, Channel
 from hub.publishing.compose import AnnouncementInput, VariantInput
+from hub.publishing.options import options_for
 from hub.publishing.rules import rules_for
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -39,6 +41,32 @@ ACCEPTED_INPUT_FORMATS = (LOCAL_INPUT_FORMAT, "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y %H:
 def variant_field(channel_id: int, part: str) -> str:
     """Form field name of one channel's ``body`` or ``title``."""
     return f"variant_{channel_id}_{part}"
+
+
+def option_field(channel_id: int, name: str) -> str:
+    """Form field name of one channel's network setting (``hub.publishing.options``)."""
+    return f"variant_{channel_id}_opt_{name}"
+
+
+def kept_field(channel_id: int, name: str) -> str:
+    """Hidden field holding the id of an already uploaded subtitle file."""
+    return f"variant_{channel_id}_opt_{name}_kept"
+
+
+def _option_fields(channel: Channel) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for spec in options_for(channel.network):
+        name = option_field(channel.id, spec.name)
+        if spec.kind == "choice":
+            fields[name] = SelectField(
+                spec.label, choices=list(spec.choices), default=spec.default, validate_choice=False
+            )
+        elif spec.kind == "tags":
+            fields[name] = StringField(spec.label, description=spec.help)
+        else:
+            fields[name] = FileField(spec.label, description=spec.help)
+            fields[kept_field(channel.id, spec.name)] = HiddenField()
+    return fields
 
 
 class UploadRow(Form):
@@ -70,6 +98,7 @@ def compose_form_class(channels: Sequence[Channel]) -> type[ComposeForm]:
         fields[variant_field(channel.id, "body")] = TextAreaField(_l("Text for this channel"))
         if rules_for(channel.network).takes_title:
             fields[variant_field(channel.id, "title")] = StringField(_l("Title for this channel"))
+        fields.update(_option_fields(channel))
     return type("ComposeForm", (ComposeForm,), fields)
 
 
@@ -93,16 +122,35 @@ def form_data_from(announcement: Announcement | None) -> dict[str, Any]:
     for variant in announcement.variants:
         data[variant_field(variant.channel_id, "body")] = variant.body or ""
         data[variant_field(variant.channel_id, "title")] = variant.title or ""
+        for spec in options_for(variant.channel.network):
+            value = (variant.options or {}).get(spec.name)
+            if spec.kind == "tags":
+                data[option_field(variant.channel_id, spec.name)] = ", ".join(value or [])
+            elif spec.kind == "subtitle":
+                data[kept_field(variant.channel_id, spec.name)] = str(value or "")
+            else:
+                data[option_field(variant.channel_id, spec.name)] = value or spec.default
     return data
 
 
-def typed_data(form: ComposeForm, stored: Sequence[tuple[int, str]]) -> dict[str, Any]:
+def typed_data(
+    form: ComposeForm,
+    stored: Sequence[tuple[int, str]],
+    subtitles: dict[tuple[int, str], int] | None = None,
+) -> dict[str, Any]:
     """What the editor typed, to show it again after a refused save.
 
     Files cannot be put back into a file input; ``stored`` lists the uploads kept from this
-    attempt (id, alt text), which reappear as attached media.
+    attempt (id, alt text), which reappear as attached media, and ``subtitles`` the subtitle
+    files, which stay chosen in their channel's settings.
     """
-    data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+    data = {
+        name: field.data
+        for name, field in form._fields.items()
+        if name != "csrf_token" and not isinstance(field, FileField)
+    }
+    for (channel_id, name), media_id in (subtitles or {}).items():
+        data[kept_field(channel_id, name)] = str(media_id)
     data["channels"] = chosen_channel_ids(form)
     data["existing_media"] = [
         {"media_id": row.media_id.data, "alt_text": row.alt_text.data, "remove": row.remove.data}
@@ -140,8 +188,29 @@ def kept_media_rows(form: ComposeForm) -> list[tuple[int, str]]:
     return rows
 
 
+def channel_options(
+    form: ComposeForm, channel_id: int, network: str, subtitles: dict[tuple[int, str], int]
+) -> dict[str, Any]:
+    """One channel's network settings as typed; ``subtitles`` holds files uploaded just now."""
+    options: dict[str, Any] = {}
+    for spec in options_for(network):
+        if spec.kind == "subtitle":
+            new = subtitles.get((channel_id, spec.name))
+            kept = _field_text(form, kept_field(channel_id, spec.name))
+            if new is not None or kept:
+                options[spec.name] = new if new is not None else kept
+        else:
+            value = _field_text(form, option_field(channel_id, spec.name))
+            if value:
+                options[spec.name] = value
+    return options
+
+
 def to_input(
-    form: ComposeForm, media_ids: list[int]
+    form: ComposeForm,
+    media_ids: list[int],
+    networks: dict[int, str] | None = None,
+    subtitles: dict[tuple[int, str], int] | None = None,
 ) -> tuple[AnnouncementInput, dict[str, list[str]]]:
     """The domain input, and the problems found while reading the form (bad date format)."""
     errors: dict[str, list[str]] = {}
@@ -156,8 +225,12 @@ def to_input(
     for channel_id in channel_ids:
         body = _field_text(form, variant_field(channel_id, "body"))
         title = _field_text(form, variant_field(channel_id, "title"))
-        if body or title:
-            variants[channel_id] = VariantInput(body=body or None, title=title or None)
+        network = (networks or {}).get(channel_id)
+        options = channel_options(form, channel_id, network, subtitles or {}) if network else {}
+        if body or title or options:
+            variants[channel_id] = VariantInput(
+                body=body or None, title=title or None, options=options or None
+            )
     data = AnnouncementInput(
         title=(form.title.data or "").strip(),
         body=form.body.data or "",
@@ -172,7 +245,7 @@ def to_input(
 
 def _field_text(form: ComposeForm, name: str) -> str:
     field = form._fields.get(name)
-    return (field.data or "").strip() if field is not None else ""
+    return str(field.data or "").strip() if field is not None else ""
 
 
 def submitted_version(form: ComposeForm) -> int | None:

@@ -9,6 +9,7 @@ anywhere yet (a file kept from a save that was refused).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from flask import Response, abort, send_from_directory
 from flask_babel import gettext as _
@@ -17,7 +18,7 @@ from wtforms import FieldList
 
 from hub.config import Settings
 from hub.extensions import db
-from hub.models import Announcement, AnnouncementMedia, MediaAsset, User
+from hub.models import Announcement, AnnouncementMedia, Channel, MediaAsset, MediaKind, User
 from hub.publishing.media import MediaError, store_upload
 
 
@@ -45,6 +46,40 @@ def store_new_uploads(
             )
         else:
             stored.append(asset)
+    return stored, errors
+
+
+def store_subtitle_uploads(
+    form: Any, channels: Iterable[Channel], *, settings: Settings, user: User
+) -> tuple[dict[tuple[int, str], int], dict[str, list[str]]]:
+    """Store subtitle files chosen in the channels' settings; returns {(channel, option): id}."""
+    from hub.admin.announcements.form import option_field
+    from hub.publishing.options import options_for
+
+    stored: dict[tuple[int, str], int] = {}
+    errors: dict[str, list[str]] = {}
+    for channel in channels:
+        for spec in options_for(channel.network):
+            if spec.kind != "subtitle":
+                continue
+            field = form._fields.get(option_field(channel.id, spec.name))
+            upload = field.data if field is not None else None
+            if upload is None or not getattr(upload, "filename", ""):
+                continue
+            where = f"variants.{channel.id}.options.{spec.name}"
+            try:
+                asset = store_upload(
+                    upload.stream, upload.filename, settings=settings, uploaded_by=user
+                )
+            except MediaError as exc:
+                errors.setdefault(where, []).append(str(exc))
+                continue
+            if asset.kind != MediaKind.subtitle:
+                errors.setdefault(where, []).append(
+                    _("This is not a subtitle file (WebVTT or SRT).")
+                )
+                continue
+            stored[(channel.id, spec.name)] = asset.id
     return stored, errors
 
 

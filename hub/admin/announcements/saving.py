@@ -8,6 +8,7 @@ on the re-shown form. Everything else (text, channels, alt-text edits) is saved 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -19,10 +20,15 @@ from hub.admin.announcements.form import (
     submitted_version,
     to_input,
 )
-from hub.admin.announcements.media import allowed_media, apply_alt_texts, store_new_uploads
+from hub.admin.announcements.media import (
+    allowed_media,
+    apply_alt_texts,
+    store_new_uploads,
+    store_subtitle_uploads,
+)
 from hub.config import Settings
 from hub.extensions import db
-from hub.models import Announcement, User
+from hub.models import Announcement, Channel, User
 from hub.publishing.compose import check_input, save_announcement
 from hub.publishing.errors import StaleEdit, ValidationFailed, WrongState
 
@@ -40,6 +46,8 @@ class SaveOutcome:
     errors: dict[str, list[str]] = field(default_factory=dict)
     message: str | None = None  # a refusal for the whole form (stale edit, wrong state)
     kept_uploads: list[tuple[int, str]] = field(default_factory=list)  # (media id, alt text)
+    # Subtitle files uploaded with this attempt: {(channel id, option name): media id}.
+    kept_subtitles: dict[tuple[int, str], int] = field(default_factory=dict)
 
     @property
     def saved(self) -> bool:
@@ -47,11 +55,24 @@ class SaveOutcome:
 
 
 def save_from_form(
-    form: ComposeForm, *, announcement: Announcement | None, user: User, settings: Settings
+    form: ComposeForm,
+    *,
+    announcement: Announcement | None,
+    user: User,
+    settings: Settings,
+    channels: Sequence[Channel] = (),
 ) -> SaveOutcome:
     stored, errors = store_new_uploads(form.new_media, settings=settings, user=user)
+    chosen = set(form.channels.data or [])
+    subtitles, subtitle_errors = store_subtitle_uploads(
+        form, [c for c in channels if c.id in chosen], settings=settings, user=user
+    )
+    for name, messages in subtitle_errors.items():
+        _add(errors, name, messages)
     db.session.commit()
-    outcome = SaveOutcome(kept_uploads=[(a.id, a.alt_text or "") for a in stored])
+    outcome = SaveOutcome(
+        kept_uploads=[(a.id, a.alt_text or "") for a in stored], kept_subtitles=subtitles
+    )
 
     kept = kept_media_rows(form)
     usable = allowed_media(
@@ -61,7 +82,12 @@ def save_from_form(
         _add(errors, "media", [_("Some attached media could not be found; please check them.")])
     apply_alt_texts(kept, usable)
     media_ids = [media_id for media_id, _alt in kept if media_id in usable]
-    data, read_errors = to_input(form, media_ids + [a.id for a in stored])
+    data, read_errors = to_input(
+        form,
+        media_ids + [a.id for a in stored],
+        networks={c.id: c.network for c in channels},
+        subtitles=subtitles,
+    )
     for name, messages in read_errors.items():
         _add(errors, name, messages)
 

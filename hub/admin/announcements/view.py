@@ -39,6 +39,7 @@ from hub.models import Announcement, AnnouncementStatus, Channel, Delivery, Medi
 from hub.models.announcement import EDITABLE_STATUSES
 from hub.publishing import labels
 from hub.publishing.compose import input_from, media_facts, status_label
+from hub.publishing.options import options_for
 
 FORM_FIELDS = ("title", "body", "link", "channels", "variants", "media", "scheduled_at")
 
@@ -93,12 +94,19 @@ class AnnouncementsView(ProtectedView, BaseView):
             return self._render_compose(form, channels, announcement, {}, None)
         posted = form_class()
         outcome = save_from_form(
-            posted, announcement=announcement, user=current_user, settings=_settings()
+            posted,
+            announcement=announcement,
+            user=current_user,
+            settings=_settings(),
+            channels=channels,
         )
         if outcome.saved:
             flash(_("The announcement was saved."), "success")
             return redirect(url_for(".detail", announcement_id=outcome.announcement.id))
-        form = form_class(formdata=None, data=typed_data(posted, outcome.kept_uploads))
+        form = form_class(
+            formdata=None,
+            data=typed_data(posted, outcome.kept_uploads, outcome.kept_subtitles),
+        )
         page = self._render_compose(form, channels, announcement, outcome.errors, outcome.message)
         return page, 409 if outcome.message else 422
 
@@ -112,14 +120,34 @@ class AnnouncementsView(ProtectedView, BaseView):
     ) -> str:
         # Only media this form may use are shown (a tampered id shows nothing).
         media = allowed_media(listed_media_ids(form), announcement=announcement, user=current_user)
-        shown = set(FORM_FIELDS) | {
-            f"variants.{channel.id}.{part}"
-            for channel in channels
-            for part in ("body", "title", "media")
+        shown = (
+            set(FORM_FIELDS)
+            | {
+                f"variants.{channel.id}.{part}"
+                for channel in channels
+                for part in ("body", "title", "media")
+            }
+            | {
+                f"variants.{channel.id}.options.{spec.name}"
+                for channel in channels
+                for spec in options_for(channel.network)
+            }
+        )
+        kept_subtitles = [
+            int(field.data)
+            for name, field in form._fields.items()
+            if name.endswith("_kept") and str(field.data or "").isdigit()
+        ]
+        subtitle_names = {
+            str(asset.id): asset.original_name
+            for asset in (db.session.get(MediaAsset, i) for i in kept_subtitles)
+            if asset is not None
         }
         return self.render(
             "admin/announcements/compose.html",
             form=form,
+            network_options=options_for,
+            subtitle_names=subtitle_names,
             channels=channels,
             chosen=set(form.channels.data or []),
             announcement=announcement,

@@ -57,7 +57,7 @@ def test_full_happy_path(caller, make_channel) -> None:
     assert ann["author"]["id"] == editor.user.id
     assert ann["channels"] == [x.id, insta.id]
     assert ann["variants"] == {
-        str(insta.id): {"body": "Kortumstraße gesperrt #bochum", "title": None}
+        str(insta.id): {"body": "Kortumstraße gesperrt #bochum", "title": None, "options": None}
     }
     assert ann["media"] == [media["id"]]
     assert ann["deliveries"] == []
@@ -175,7 +175,9 @@ def test_patch_keeps_untouched_fields_and_drops_texts_of_removed_channels(
 
     assert patched.status_code == 200, patched.json
     assert patched.json["channels"] == [fb.id]
-    assert patched.json["variants"] == {str(fb.id): {"body": "Feiern!", "title": None}}
+    assert patched.json["variants"] == {
+        str(fb.id): {"body": "Feiern!", "title": None, "options": None}
+    }
     assert patched.json["title"] == "Stadtfest" and patched.json["body"] == ann["body"]
 
 

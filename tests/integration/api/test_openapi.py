@@ -19,6 +19,9 @@ SPEC = "/api/v1/openapi.json"
 EXAMPLES_PER_MODE = int(os.environ.get("HUB_FUZZ_EXAMPLES", "150"))
 
 
+CORE_PREFIXES = ("/api/v1/announcements", "/api/v1/channels", "/api/v1/media")
+
+
 def _documented(spec: dict) -> set[tuple[str, str]]:
     return {
         (method.upper(), path)
@@ -40,7 +43,8 @@ def test_openapi_document_is_public_and_lists_every_route(app, client) -> None:
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert served == _documented(spec)
-    assert len(served) == 13
+    # The announcement, channel and media routes are all there (inbox and metrics add more).
+    assert len({route for route in served if route[1].startswith(CORE_PREFIXES)}) == 13
 
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http",

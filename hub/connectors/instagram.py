@@ -1,0 +1,576 @@
+"""Instagram (business or creator account): images, Reels and carousels through the Graph API.
+
+Built on python-facebook-api (``pyfacebook.GraphAPI``), like Facebook Pages, with the same
+session hook and Graph error codes (:mod:`hub.connectors.facebook`); the messages here name
+Instagram. Instagram takes no uploads: it fetches every file from a public URL, which hub
+serves under ``HUB_PUBLIC_URL`` for a day (:mod:`hub.public_media`). Publishing is two steps:
+
+1. a **container** per post: ``POST /{ig-user-id}/media`` with ``image_url`` + ``alt_text``,
+   or ``media_type=REELS`` + ``video_url``, or, for a carousel, one ``is_carousel_item``
+   container per image and then ``media_type=CAROUSEL`` + ``children``; Instagram downloads and
+   processes the media, and the container's ``status_code`` goes from ``IN_PROGRESS`` to
+   ``FINISHED`` (or ``ERROR``/``EXPIRED``, whose reason the editor sees);
+2. ``POST /{ig-user-id}/media_publish`` with ``creation_id``.
+
+Before that, ``content_publishing_limit`` is read: Instagram allows a fixed number of API posts
+per rolling 24 hours, and hub refuses with a clear message rather than fail at the last step.
+The container id is stored per delivery (:mod:`hub.publishing.network_state`): an attempt after
+a timeout or a crash publishes the container already made instead of making a second one, and
+``find_published`` also recognises a container that was published when its answer was lost.
+
+Credentials: ``access_token`` (long-lived; with Facebook Login also ``app_id`` and
+``app_secret`` so it can be renewed by ``fb_exchange_token``, with Instagram Login renewed by
+``ig_refresh_token``). ``external_id`` is the IG user id (``178414...``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import requests
+from pyfacebook import FacebookError, GraphAPI, LibraryError
+
+from hub.connectors.base import (
+    AccountMetrics,
+    AuthExpired,
+    Capability,
+    ChannelAccess,
+    CommentPage,
+    Connector,
+    ConnectorError,
+    MediaFile,
+    OutgoingPost,
+    PostMetrics,
+    Published,
+    RateLimited,
+    Rejected,
+    RemoteComment,
+    Transient,
+)
+from hub.connectors.facebook import (
+    AUTH_CODES,
+    AUTH_SUBCODES,
+    GRAPH_URL,
+    GRAPH_VERSION,
+    RATE_CODES,
+    TRANSIENT_CODES,
+    GraphHTTPError,
+    _raise_for_status,
+    comparable,
+    plain_reason,
+    retry_after,
+)
+from hub.models import Network
+from hub.publishing.network_state import StoredUpload, UploadSessions, stores
+from hub.publishing.rules import RULES
+from hub.publishing.tokens import LoginRefresh
+
+MIN_REEL_SECONDS = 3.0
+# Instagram's publishing limit and "already published" / "not ready" errors.
+LIMIT_SUBCODES = frozenset({2207042})
+NOT_READY_SUBCODES = frozenset({2207027})
+MEDIA_SUBCODES = frozenset({2207026, 2207052, 2207003, 2207004, 2207005, 2207009})
+COMMENT_FIELDS = "id,text,timestamp,username,from,hidden,parent_id"
+METRICS = ("views", "reach", "likes", "comments", "shares", "saved")
+
+
+def error_for(
+    error: Mapping[str, Any], status: int | None, headers: Mapping[str, str], what: str, detail: str
+) -> ConnectorError:
+    """One Graph error body as hub's typed error, in Instagram's words."""
+    code = error.get("code")
+    subcode = error.get("error_subcode")
+    if code in AUTH_CODES or subcode in AUTH_SUBCODES:
+        return AuthExpired(
+            "The Instagram login of this account has expired or was revoked; connect it again.",
+            detail=detail,
+        )
+    if subcode in LIMIT_SUBCODES:
+        return Rejected(
+            "Instagram allows only a limited number of posts per 24 hours and this account has "
+            "reached it. Publish again later (the limit counts the last 24 hours).",
+            detail=detail,
+        )
+    if code in RATE_CODES or status == 429:
+        return RateLimited(
+            "Instagram limits how often hub may do this right now; hub tries again later.",
+            detail=detail,
+            retry_after=retry_after(headers),
+        )
+    if code in TRANSIENT_CODES or error.get("is_transient") or (status or 0) >= 500:
+        return Transient(
+            f"Instagram had a temporary problem: {plain_reason(error)}; hub tries again.",
+            detail=detail,
+        )
+    if subcode in MEDIA_SUBCODES or code == 9004:
+        return Rejected(
+            f"Instagram could not fetch or read the media: {plain_reason(error)}. Check that "
+            "hub's public address (HUB_PUBLIC_URL) is reachable from the internet.",
+            detail=detail,
+        )
+    return Rejected(f"Instagram refused {what}: {plain_reason(error)}", detail=detail)
+
+
+class AlreadyPublished(Exception):
+    """The stored container was published; the answer saying so was lost."""
+
+
+class InstagramConnector(Connector):
+    network = Network.instagram.value
+    api = "graph"
+    rules = RULES[Network.instagram]
+    capabilities = frozenset(
+        {
+            Capability.publish_image,
+            Capability.publish_images,
+            Capability.publish_video,
+            Capability.alt_text,
+            Capability.find_published,
+            Capability.fetch_comments,
+            Capability.reply,
+            Capability.hide_comment,
+            Capability.delete_comment,
+            Capability.post_metrics,
+            Capability.account_metrics,
+        }
+    )
+    graph_version: ClassVar[str] = GRAPH_VERSION
+    # Processing a long Reel takes Instagram minutes: the lease must outlast the polling.
+    lease_seconds: ClassVar[int] = 1800
+    # How long to wait for a container to finish, per kind, before giving up.
+    image_processing_seconds: ClassVar[float] = 120.0
+    video_processing_seconds: ClassVar[float] = 900.0
+    poll_first: ClassVar[float] = 0.5
+    poll_max: ClassVar[float] = 10.0
+    lookup_posts: ClassVar[int] = 100
+
+    def __init__(
+        self,
+        access: ChannelAccess,
+        *,
+        timeout: float | None = None,
+        sessions: UploadSessions | None = None,
+    ) -> None:
+        super().__init__(access, timeout=timeout)
+        self.user_id = access.external_id
+        self.sessions = sessions or stores()[1]
+        self._graph: GraphAPI | None = None
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def graph(self) -> GraphAPI:
+        if self._graph is None:
+            token = self.access.credentials.get("access_token")
+            if not token:
+                raise AuthExpired("This Instagram account has no login yet; connect it first.")
+            base_url = self.access.base_url.rstrip("/") + "/" if self.access.base_url else GRAPH_URL
+            self._graph = GraphAPI(
+                access_token=token,
+                app_secret=self.access.credentials.get("app_secret"),
+                version=self.graph_version,
+                base_url=base_url,
+                timeout=self.http_timeout,  # type: ignore[arg-type]  # passed to requests as is
+                sleep_on_rate_limit=False,
+            )
+            self._graph.session.hooks["response"].append(_raise_for_status)
+        return self._graph
+
+    @contextmanager
+    def errors(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except GraphHTTPError as exc:
+            raise self._from_response(exc.response, what) from exc
+        except FacebookError as exc:
+            body = getattr(exc, "_data", {}) or {}
+            raise error_for(
+                body.get("error") or {}, None, {}, what, json.dumps(body)[:2000]
+            ) from exc
+        except LibraryError as exc:
+            raise Transient(
+                "Instagram sent an answer hub could not read; hub tries again.", detail=repr(exc)
+            ) from exc
+        except requests.Timeout as exc:
+            raise Transient(
+                f"Instagram did not answer within {self.timeout:g} seconds; hub tries again.",
+                detail=repr(exc),
+            ) from exc
+        except requests.RequestException as exc:
+            raise Transient(
+                "The connection to Instagram failed; hub tries again.", detail=repr(exc)
+            ) from exc
+
+    def _from_response(self, response: requests.Response, what: str) -> ConnectorError:
+        detail = (
+            f"HTTP {response.status_code} {response.request.method} "
+            f"{response.url.split('?')[0]}: {response.text[:2000]}"
+        )
+        try:
+            error = response.json().get("error")
+        except ValueError:
+            error = None
+        if isinstance(error, dict):
+            return error_for(error, response.status_code, response.headers, what, detail)
+        if response.status_code >= 500 or response.status_code == 429:
+            return Transient(
+                f"Instagram had a temporary problem (HTTP {response.status_code}); hub tries "
+                "again.",
+                detail=detail,
+            )
+        return Rejected(f"Instagram refused {what} (HTTP {response.status_code}).", detail=detail)
+
+    # -- logins -------------------------------------------------------------------------------
+
+    def check_connection(self) -> str:
+        with self.errors("the login check"):
+            user = self.graph.get_object(self.user_id, fields="id,username")
+        return f"@{user.get('username') or user['id']}"
+
+    def refresh_login(self) -> LoginRefresh:
+        """Extend the long-lived token by another 60 days (only while it is still valid)."""
+        creds = self.access.credentials
+        with self.errors("the login renewal"):
+            if creds.get("app_id") and creds.get("app_secret"):
+                answer = self.graph.get(
+                    "oauth/access_token",
+                    {
+                        "grant_type": "fb_exchange_token",
+                        "client_id": creds["app_id"],
+                        "client_secret": creds["app_secret"],
+                        "fb_exchange_token": creds["access_token"],
+                    },
+                )
+            else:
+                answer = self.graph.get("refresh_access_token", {"grant_type": "ig_refresh_token"})
+        expires_in = answer.get("expires_in")
+        expires = datetime.now(UTC) + timedelta(seconds=int(expires_in)) if expires_in else None
+        return LoginRefresh({"access_token": answer["access_token"]}, expires)
+
+    # -- publishing ---------------------------------------------------------------------------
+
+    def _check_media(self, post: OutgoingPost) -> None:
+        if not post.media:
+            raise Rejected("Instagram needs an image or a video.")
+        kinds = {m.kind for m in post.media}
+        if len(kinds) > 1:
+            raise Rejected("Instagram cannot mix images and a video in one post.")
+        if "video" in kinds and len(post.media) > 1:
+            raise Rejected("Instagram takes only one video per post.")
+        if len(post.media) > self.rules.max_images:
+            raise Rejected(f"Instagram takes at most {self.rules.max_images} images per post.")
+        for media in post.media:
+            if media.kind == "image" and not (media.alt_text or "").strip():
+                raise Rejected(
+                    f"The image {media.path.name} has no alt text; hub publishes no image "
+                    "without a description for blind readers."
+                )
+            seconds = media.duration_seconds
+            limit = self.rules.max_video_seconds
+            if media.kind == "video" and seconds is not None:
+                if limit is not None and seconds > limit:
+                    raise Rejected(
+                        f"Instagram takes Reels of at most {int(limit // 60)} minutes; this "
+                        f"video is {int(seconds // 60)} min {int(seconds % 60)} s long."
+                    )
+                if seconds < MIN_REEL_SECONDS:
+                    raise Rejected("Instagram takes Reels of at least 3 seconds.")
+
+    def _public_url(self, media: MediaFile) -> str:
+        if media.public_url:
+            return media.public_url
+        from hub.public_media import public_url_for_path
+
+        url = public_url_for_path(media.path)
+        if url is None:
+            raise Rejected(
+                f"hub has no public address for {media.path.name}; Instagram must fetch it "
+                "from HUB_PUBLIC_URL."
+            )
+        return url
+
+    def check_publishing_limit(self) -> None:
+        with self.errors("the publishing limit"):
+            found = self.graph.get_connection(
+                self.user_id, "content_publishing_limit", fields="quota_usage,config"
+            )
+        data = (found.get("data") or [{}])[0]
+        total = (data.get("config") or {}).get("quota_total")
+        used = data.get("quota_usage")
+        if total is not None and used is not None and int(used) >= int(total):
+            raise Rejected(
+                f"Instagram allows {total} posts per 24 hours for this account, and they are "
+                "used up. Publish again later (the limit counts the last 24 hours).",
+                detail=json.dumps(found),
+            )
+
+    def publish(self, post: OutgoingPost) -> Published:
+        self._check_media(post)
+        key = post.idempotency_key
+        stored = self.sessions.get(self.network, key)
+        try:
+            container_id = self._reusable(stored, post) if stored else None
+        except AlreadyPublished:
+            found = self.find_published(post)
+            if found is not None:
+                return found
+            raise Transient("Instagram published this post already; hub looks it up.") from None
+        if container_id is None:
+            self.check_publishing_limit()
+            container_id = self._make_container(post)
+            self.sessions.put(self.network, key, StoredUpload(container_id))
+        self._wait_until_finished(container_id, post)
+        with self.errors("the post"):
+            media_id = str(
+                self.graph.post_object(
+                    self.user_id, "media_publish", data={"creation_id": container_id}
+                )["id"]
+            )
+        self.sessions.drop(self.network, key)
+        return Published(media_id, self._permalink(media_id))
+
+    def _reusable(self, stored: StoredUpload, post: OutgoingPost) -> str | None:
+        """The stored container if it can still be published; None to make a new one."""
+        status, _ = self._status(stored.location)
+        if status in ("FINISHED", "IN_PROGRESS"):
+            return stored.location
+        if status == "PUBLISHED":  # published, but the answer was lost: nothing to do twice
+            raise AlreadyPublished(stored.location)
+        self.sessions.drop(self.network, post.idempotency_key)
+        return None
+
+    def _make_container(self, post: OutgoingPost) -> str:
+        if len(post.media) == 1:
+            media = post.media[0]
+            return self._container(self._media_fields(media) | {"caption": post.text})
+        children = [
+            self._container(self._media_fields(m) | {"is_carousel_item": "true"})
+            for m in post.media
+        ]
+        for child in children:
+            self._wait_until_finished(child, post)
+        return self._container(
+            {"media_type": "CAROUSEL", "children": ",".join(children), "caption": post.text}
+        )
+
+    def _media_fields(self, media: MediaFile) -> dict[str, str]:
+        if media.kind == "video":
+            return {
+                "media_type": "REELS",
+                "video_url": self._public_url(media),
+                "share_to_feed": "true",
+            }
+        fields = {"image_url": self._public_url(media)}
+        if media.alt_text:
+            fields["alt_text"] = media.alt_text
+        return fields
+
+    def _container(self, data: dict[str, str]) -> str:
+        with self.errors("the media"):
+            return str(self.graph.post_object(self.user_id, "media", data=data)["id"])
+
+    def _status(self, container_id: str) -> tuple[str, str]:
+        with self.errors("the media status"):
+            found = self.graph.get_object(container_id, fields="status_code,status")
+        return str(found.get("status_code") or ""), str(found.get("status") or "")
+
+    def _wait_until_finished(self, container_id: str, post: OutgoingPost) -> None:
+        video = any(m.kind == "video" for m in post.media)
+        limit = self.video_processing_seconds if video else self.image_processing_seconds
+        deadline = time.monotonic() + limit
+        pause = self.poll_first
+        while True:
+            status, reason = self._status(container_id)
+            if status in ("FINISHED", "PUBLISHED"):
+                return
+            if status in ("ERROR", "EXPIRED"):
+                self.sessions.drop(self.network, post.idempotency_key)
+                explanation = reason.removeprefix("Error:").strip() or status.lower()
+                raise Rejected(
+                    f"Instagram could not process the media: {explanation}",
+                    detail=f"container {container_id}: {status} {reason}",
+                )
+            if time.monotonic() > deadline:
+                self.sessions.drop(self.network, post.idempotency_key)
+                raise Rejected(
+                    f"Instagram did not finish processing the media within {limit / 60:g} "
+                    "minutes. Nothing was published; check the file (format, length) and retry.",
+                    detail=f"container {container_id} still {status}",
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, self.poll_max)
+
+    def _permalink(self, media_id: str) -> str | None:
+        try:
+            with self.errors("the link lookup"):
+                found = self.graph.get_object(media_id, fields="permalink")
+            return found.get("permalink")
+        except ConnectorError:
+            return None
+
+    def find_published(self, post: OutgoingPost) -> Published | None:
+        wanted = comparable(post.text)
+        args: dict[str, Any] = {"fields": "id,caption,timestamp,permalink", "limit": 50}
+        if post.search_since is not None:
+            args["since"] = int(post.search_since.timestamp())
+        with self.errors("the lookup"):
+            found = self.graph.get_connection(self.user_id, "media", **args)
+        for item in found.get("data") or []:
+            if comparable(item.get("caption", "")) == wanted:
+                self.sessions.drop(self.network, post.idempotency_key)
+                return Published(str(item["id"]), item.get("permalink"))
+        return None
+
+    # -- comments (the inbox) -----------------------------------------------------------------
+
+    def fetch_comments(
+        self, cursor: Mapping[str, Any], posts: Sequence[str], *, full: bool = False
+    ) -> CommentPage:
+        """Comments and replies under ``posts`` (our media ids), newer than each post's position
+        in ``cursor`` (``{media_id: {"since", "seen"}}``). Instagram offers no "since" on
+        comments, so each media's comments are read and filtered here; Graph times have whole
+        seconds, so the ids seen at the position's second are kept as well."""
+        positions: dict[str, Any] = dict(cursor)
+        items: list[RemoteComment] = []
+        complete: list[str] = []
+        pages = 0
+        fields = f"{COMMENT_FIELDS},replies{{{COMMENT_FIELDS}}}"
+        for media_id in posts:
+            position = {} if full else dict(positions.get(media_id) or {})
+            since = _parse_time(position.get("since"))
+            seen = set(position.get("seen") or ())
+            newest, at_newest = since, set(seen)
+            after: str | None = None
+            finished = False
+            while pages < self.comment_pages:
+                pages += 1
+                args: dict[str, Any] = {"fields": fields, "limit": 50}
+                if after:
+                    args["after"] = after
+                with self.errors("the comments"):
+                    page = self.graph.get_connection(media_id, "comments", **args)
+                for data in page.get("data") or []:
+                    top = self._comment(data, media_id, None)
+                    replies = [
+                        self._comment(r, media_id, top.remote_id)
+                        for r in (data.get("replies") or {}).get("data") or []
+                    ]
+                    for comment in (top, *replies):
+                        if since is not None and (
+                            comment.created_at < since
+                            or (comment.created_at == since and comment.remote_id in seen)
+                        ):
+                            continue
+                        items.append(comment)
+                        if newest is None or comment.created_at > newest:
+                            newest, at_newest = comment.created_at, {comment.remote_id}
+                        elif comment.created_at == newest:
+                            at_newest.add(comment.remote_id)
+                paging = page.get("paging") or {}
+                after = (paging.get("cursors") or {}).get("after")
+                if not paging.get("next"):
+                    finished = True
+                    break
+            if not finished:
+                return CommentPage(items, positions, more=True, complete=complete)
+            if newest is not None:
+                positions[media_id] = {"since": newest.isoformat(), "seen": sorted(at_newest)}
+            if full:
+                complete.append(media_id)
+        return CommentPage(items, positions, more=False, complete=complete)
+
+    def _comment(self, data: Mapping[str, Any], media_id: str, parent: str | None) -> RemoteComment:
+        author = data.get("from") or {}
+        return RemoteComment(
+            remote_id=str(data["id"]),
+            text=str(data.get("text") or ""),
+            created_at=_parse_time(data.get("timestamp")) or datetime.now(UTC),
+            author_name=str(author.get("username") or data.get("username") or ""),
+            author_handle=data.get("username"),
+            author_id=author.get("id"),
+            post_remote_id=media_id,
+            parent_remote_id=parent,
+            is_own=author.get("id") == self.user_id,
+            hidden=bool(data.get("hidden")),
+        )
+
+    def reply(self, comment_remote_id: str, text: str, *, idempotency_key: str) -> str:
+        with self.errors("the reply"):
+            made = self.graph.post_object(comment_remote_id, "replies", data={"message": text})
+        return str(made["id"])
+
+    def find_reply(
+        self, comment_remote_id: str, text: str, *, since: datetime | None = None
+    ) -> str | None:
+        wanted = comparable(text)
+        with self.errors("the lookup"):
+            found = self.graph.get_connection(
+                comment_remote_id, "replies", fields=COMMENT_FIELDS, limit=100
+            )
+        for data in found.get("data") or []:
+            made = _parse_time(data.get("timestamp"))
+            if since is not None and made is not None and made < since:
+                continue
+            if (data.get("from") or {}).get("id") == self.user_id and comparable(
+                data.get("text", "")
+            ) == wanted:
+                return str(data["id"])
+        return None
+
+    def set_hidden(self, comment_remote_id: str, hidden: bool) -> None:
+        with self.errors("hiding the comment" if hidden else "showing the comment"):
+            self.graph.post_object(comment_remote_id, data={"hide": "true" if hidden else "false"})
+
+    def delete_comment(self, comment_remote_id: str) -> None:
+        try:
+            with self.errors("deleting the comment"):
+                self.graph.delete_object(comment_remote_id)
+        except Rejected as exc:
+            if "does not exist" in (exc.detail or ""):
+                return  # already gone
+            raise
+
+    # -- figures ------------------------------------------------------------------------------
+
+    def fetch_post_metrics(self, remote_ids: Sequence[str]) -> dict[str, PostMetrics]:
+        figures: dict[str, PostMetrics] = {}
+        for media_id in dict.fromkeys(remote_ids):
+            with self.errors("the figures"):
+                found = self.graph.get_connection(media_id, "insights", metric=",".join(METRICS))
+            values = {
+                item["name"]: (item.get("values") or [{}])[0].get("value")
+                for item in found.get("data") or []
+            }
+            figures[media_id] = PostMetrics(
+                views=values.get("views"),
+                reach=values.get("reach"),
+                likes=values.get("likes"),
+                comments=values.get("comments"),
+                shares=values.get("shares"),
+                saves=values.get("saved"),
+                raw=values,
+            )
+        return figures
+
+    def fetch_account_metrics(self) -> AccountMetrics:
+        with self.errors("the account figures"):
+            user = self.graph.get_object(self.user_id, fields="followers_count,media_count")
+        return AccountMetrics(followers=user.get("followers_count"), raw=user)
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    text = str(value).replace("Z", "+00:00")
+    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
+        text = f"{text[:-2]}:{text[-2:]}"  # Graph writes +0000
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

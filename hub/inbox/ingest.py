@@ -1,0 +1,303 @@
+"""Comments into the inbox: one row per (channel, remote id), whatever brought them.
+
+A poll, a webhook and our own reply may all bring the same comment, in any order and at the same
+moment. Each is one ``INSERT ... ON CONFLICT (channel_id, remote_id) DO UPDATE`` (PostgreSQL and
+SQLite alike), so the database itself guarantees one row: nothing lost, nothing doubled, and no
+race between "look" and "insert". The update only happens when something changed (edited text,
+hidden, deleted, a parent learnt later), so re-reading a thread costs no writes.
+
+After the rows are in: replies are linked to their parents (in either arrival order), and our
+own replies made directly on the network mark the comment they answer as answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, not_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
+
+from hub.connectors.base import RemoteComment
+from hub.extensions import db
+from hub.inbox.folding import Matcher, Verdict
+from hub.models import Channel, Comment, CommentStatus, Delivery
+from hub.models.types import utcnow
+
+# Rows per statement: ~20 parameters each keeps SQLite under its 32,766 parameter limit.
+CHUNK = 500
+OPEN = (CommentStatus.new, CommentStatus.assigned)
+NO_RULES = Matcher(())
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def clean(text: str | None, limit: int | None = None) -> str:
+    """Text both databases can store: no NUL, no unpaired surrogates (hostile input exists)."""
+    value = (text or "").replace("\x00", "")
+    value = value.encode("utf-8", "replace").decode("utf-8")
+    return value[:limit] if limit else value
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def delivery_ids(channel_id: int, post_ids: Iterable[str]) -> dict[str, int]:
+    """Our deliveries on this channel by the remote id of the post they made."""
+    wanted = sorted({p for p in post_ids if p})
+    found: dict[str, int] = {}
+    for part in chunks(wanted):
+        rows = db.session.execute(
+            select(Delivery.remote_id, Delivery.id).where(
+                Delivery.channel_id == channel_id, Delivery.remote_id.in_(part)
+            )
+        ).all()
+        found.update({row.remote_id: row.id for row in rows})
+    return found
+
+
+def _row(
+    channel_id: int,
+    item: RemoteComment,
+    deliveries: Mapping[str, int],
+    matcher: Matcher,
+    now: datetime,
+) -> dict[str, Any]:
+    text = clean(item.text)
+    verdict = Verdict() if item.is_own else matcher.check(text)
+    return {
+        "channel_id": channel_id,
+        "remote_id": clean(item.remote_id, 200),
+        "remote_parent_id": clean(item.parent_remote_id, 200) or None,
+        "remote_post_id": clean(item.post_remote_id, 200) or None,
+        "delivery_id": deliveries.get(item.post_remote_id or ""),
+        "parent_id": None,
+        "author_name": clean(item.author_name, 300),
+        "author_handle": clean(item.author_handle, 300) or None,
+        "author_remote_id": clean(item.author_id, 200) or None,
+        "text": text,
+        "url": clean(item.url, 2000) or None,
+        "remote_created_at": _aware(item.created_at) or now,
+        "edited_at": _aware(item.edited_at),
+        "status": CommentStatus.done if item.is_own else CommentStatus.new,
+        "assignee_id": None,
+        "priority": verdict.priority,
+        "flags": list(verdict.flags) or None,
+        "is_own": item.is_own,
+        "hidden": bool(item.hidden),
+        "hidden_known": item.hidden is not None,
+        "deleted_on_network": item.deleted,
+        "first_answered_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _insert(rows: list[dict[str, Any]]) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(Comment.__table__).values(rows)
+
+
+def _upsert(rows: list[dict[str, Any]], now: datetime) -> None:
+    """Insert new comments; update known ones only where the network told something new."""
+    table = Comment.__table__
+    # Rows whose listing did not say whether they are hidden keep what hub knows.
+    by_hidden: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
+    for row in rows:
+        by_hidden[row.pop("hidden_known")].append(row)
+    for hidden_known, part in by_hidden.items():
+        if not part:
+            continue
+        statement = _insert(part)
+        new = statement.excluded
+        parent_remote = func.coalesce(new.remote_parent_id, table.c.remote_parent_id)
+        values: dict[str, Any] = {
+            "text": new.text,
+            "edited_at": case(
+                (table.c.text != new.text, func.coalesce(new.edited_at, now)),
+                else_=func.coalesce(new.edited_at, table.c.edited_at),
+            ),
+            "author_name": new.author_name,
+            "author_handle": func.coalesce(new.author_handle, table.c.author_handle),
+            "author_remote_id": func.coalesce(new.author_remote_id, table.c.author_remote_id),
+            "url": func.coalesce(new.url, table.c.url),
+            "remote_parent_id": parent_remote,
+            # A parent learnt anew (Facebook flattens deep replies) is linked again below.
+            "parent_id": case(
+                (table.c.remote_parent_id.is_distinct_from(parent_remote), None),
+                else_=table.c.parent_id,
+            ),
+            "remote_post_id": func.coalesce(new.remote_post_id, table.c.remote_post_id),
+            "delivery_id": func.coalesce(new.delivery_id, table.c.delivery_id),
+            "deleted_on_network": new.deleted_on_network,
+            "is_own": or_(table.c.is_own, new.is_own),
+            "flags": new.flags,
+            "priority": new.priority,
+            "updated_at": now,
+        }
+        changed = [
+            table.c.text.is_distinct_from(new.text),
+            table.c.deleted_on_network.is_distinct_from(new.deleted_on_network),
+            table.c.author_name.is_distinct_from(new.author_name),
+            table.c.priority.is_distinct_from(new.priority),
+            and_(new.is_own, not_(table.c.is_own)),
+            and_(
+                new.remote_parent_id.is_not(None),
+                table.c.remote_parent_id.is_distinct_from(new.remote_parent_id),
+            ),
+            and_(
+                new.remote_post_id.is_not(None),
+                table.c.remote_post_id.is_distinct_from(new.remote_post_id),
+            ),
+            and_(
+                new.delivery_id.is_not(None),
+                table.c.delivery_id.is_distinct_from(new.delivery_id),
+            ),
+            and_(new.url.is_not(None), table.c.url.is_distinct_from(new.url)),
+        ]
+        if hidden_known:
+            values["hidden"] = new.hidden
+            changed.append(table.c.hidden.is_distinct_from(new.hidden))
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["channel_id", "remote_id"], set_=values, where=or_(*changed)
+            )
+        )
+
+
+def link_parents(channel_id: int, remote_ids: Sequence[str]) -> None:
+    """Point replies at their parent rows: replies among ``remote_ids`` whose parent is known,
+    and known replies whose parent is among ``remote_ids`` (it arrived after them)."""
+    table = Comment.__table__
+    parent = aliased(table)
+    parent_row = (
+        select(parent.c.id)
+        .where(
+            parent.c.channel_id == table.c.channel_id,
+            parent.c.remote_id == table.c.remote_parent_id,
+        )
+        .scalar_subquery()
+    )
+    for part in chunks(list(remote_ids)):
+        db.session.execute(
+            update(table)
+            .where(
+                table.c.channel_id == channel_id,
+                table.c.parent_id.is_(None),
+                table.c.remote_parent_id.is_not(None),
+                or_(table.c.remote_id.in_(part), table.c.remote_parent_id.in_(part)),
+            )
+            .values(parent_id=parent_row)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _answered_by_own(channel_id: int, replies: Sequence[RemoteComment]) -> None:
+    """Our replies (also those written on the network directly) answer their parent."""
+    for reply in replies:
+        answered_at = _aware(reply.created_at) or utcnow()
+        db.session.execute(
+            update(Comment)
+            .where(
+                Comment.channel_id == channel_id,
+                Comment.remote_id == reply.parent_remote_id,
+                Comment.is_own.is_(False),
+            )
+            .values(
+                status=case(
+                    (Comment.status.in_(OPEN), CommentStatus.answered), else_=Comment.status
+                ),
+                first_answered_at=func.coalesce(Comment.first_answered_at, answered_at),
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def store_comments(
+    channel: Channel | int,
+    items: Sequence[RemoteComment],
+    *,
+    matcher: Matcher | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Upsert ``items`` for ``channel``; returns how many distinct comments were given.
+
+    Not committed: the caller commits (with its cursor, in the same transaction).
+    """
+    if not items:
+        return 0
+    channel_id = channel if isinstance(channel, int) else channel.id
+    now = now or utcnow()
+    if matcher is None:
+        from hub.inbox.rules import load_matcher
+
+        matcher = load_matcher()
+    unique = {clean(item.remote_id, 200): item for item in items if item.remote_id}
+    deliveries = delivery_ids(channel_id, (i.post_remote_id or "" for i in unique.values()))
+    rows = [_row(channel_id, item, deliveries, matcher, now) for item in unique.values()]
+    for part in chunks(rows):
+        _upsert(list(part), now)
+    link_parents(channel_id, list(unique))
+    _answered_by_own(channel_id, [i for i in unique.values() if i.is_own and i.parent_remote_id])
+    return len(rows)
+
+
+def mark_deleted(channel_id: int, remote_ids: Iterable[str]) -> int:
+    """The network reported these comments gone: keep them, marked (never dropped)."""
+    count = 0
+    for part in chunks(sorted(set(remote_ids))):
+        count += db.session.execute(
+            update(Comment)
+            .where(
+                Comment.channel_id == channel_id,
+                Comment.remote_id.in_(part),
+                Comment.deleted_on_network.is_(False),
+            )
+            .values(deleted_on_network=True, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return count
+
+
+def mark_hidden(channel_id: int, remote_id: str, hidden: bool) -> int:
+    return db.session.execute(
+        update(Comment)
+        .where(
+            Comment.channel_id == channel_id,
+            Comment.remote_id == remote_id,
+            Comment.hidden.is_not(hidden),
+        )
+        .values(hidden=hidden, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def mark_missing(
+    channel_id: int, post_remote_id: str, present: Iterable[str], listed_since: datetime
+) -> int:
+    """A complete listing of one post did not contain these known comments: deleted there.
+
+    Only rows hub knew before the listing started count (``created_at < listed_since``): our
+    reply recorded while the listing ran is not "missing".
+    """
+    seen = set(present)
+    known = db.session.scalars(
+        select(Comment.remote_id).where(
+            Comment.channel_id == channel_id,
+            Comment.remote_post_id == post_remote_id,
+            Comment.deleted_on_network.is_(False),
+            Comment.created_at < listed_since,
+        )
+    ).all()
+    gone = [remote_id for remote_id in known if remote_id not in seen]
+    return mark_deleted(channel_id, gone) if gone else 0

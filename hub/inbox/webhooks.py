@@ -1,0 +1,77 @@
+"""``/webhooks/meta``: Facebook and Instagram tell hub about comments as they happen.
+
+No login and no CSRF token (Meta cannot have either); instead every POST must carry a valid
+``X-Hub-Signature-256`` for the app secret (``HUB_META_APP_SECRET``), checked in constant time.
+Refusals are logged with the sender's address: a missing or wrong signature is 403, a body that
+is not JSON (or not a webhook) is 400. Polling stays the safety net, and a comment that arrives
+both ways is one inbox item (see :mod:`hub.inbox.ingest`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+
+from hub.config import Settings
+from hub.extensions import csrf
+from hub.inbox import meta
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("inbox_webhooks", __name__)
+MAX_BODY = 1024 * 1024  # Meta batches up to 1,000 changes; far below a megabyte
+
+
+def _settings() -> Settings:
+    return current_app.config["HUB_SETTINGS"]
+
+
+def _refuse(status: int, error: str, why: str) -> tuple[Response, int]:
+    log.warning("Meta webhook refused (%s) from %s: %s", status, request.remote_addr, why)
+    return jsonify(error=error), status
+
+
+@blueprint.get("/webhooks/meta")
+def verify() -> Response | tuple[Response, int]:
+    """Meta's subscription check: echo ``hub.challenge`` if the verify token is ours."""
+    given = request.args.get("hub.verify_token")
+    if request.args.get("hub.mode") != "subscribe":
+        return _refuse(403, "forbidden", "hub.mode is not 'subscribe'")
+    if not _settings().meta_verify_token:
+        return _refuse(403, "forbidden", "HUB_META_VERIFY_TOKEN is not set")
+    if not meta.valid_verify_token(_settings().meta_verify_token, given):
+        return _refuse(403, "forbidden", "wrong verify token")
+    log.info("Meta webhook subscription verified from %s", request.remote_addr)
+    return Response(request.args.get("hub.challenge", ""), mimetype="text/plain")
+
+
+@blueprint.post("/webhooks/meta")
+def receive() -> tuple[Response, int]:
+    request.max_content_length = MAX_BODY
+    body = request.get_data(cache=True)
+    secret = _settings().meta_app_secret
+    header = request.headers.get("X-Hub-Signature-256")
+    if not secret:
+        return _refuse(403, "forbidden", "HUB_META_APP_SECRET is not set")
+    if not header:
+        return _refuse(403, "forbidden", "no X-Hub-Signature-256 header")
+    if not meta.valid_signature(secret, body, header):
+        return _refuse(403, "forbidden", f"bad signature over {len(body)} bytes")
+    try:
+        payload = json.loads(body.decode("utf-8"))
+        result = meta.receive(payload, body)
+    except (ValueError, RecursionError) as exc:  # JSON, UTF-8, or not a webhook (BadPayload)
+        return _refuse(400, "bad_request", f"unreadable body: {type(exc).__name__}: {exc}")
+    if result.replayed:
+        log.info("Meta webhook replayed from %s: already taken in", request.remote_addr)
+        return jsonify(status="duplicate"), 200
+    if result.unknown_accounts:
+        log.info("Meta webhook for unknown accounts: %s", ", ".join(result.unknown_accounts))
+    return jsonify(status="ok", comments=result.comments), 200
+
+
+def init_webhooks(app: Flask) -> None:
+    app.register_blueprint(blueprint)
+    csrf.exempt(blueprint)

@@ -1,0 +1,26 @@
+"""variant options: per-network settings of a post (YouTube visibility, tags, subtitles, ...)
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-26
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("variant", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("options", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("variant", schema=None) as batch_op:
+        batch_op.drop_column("options")

@@ -1,0 +1,595 @@
+"""Instagram business accounts on the sandbox's Graph API: containers, publishing, comments.
+
+Instagram fetches media itself, so the sandbox does too: creating a container starts a download
+of ``image_url``/``video_url`` in the background (the URL hub serves under ``HUB_PUBLIC_URL``);
+the container is ``IN_PROGRESS`` until the bytes are in and checked, then ``FINISHED``, or
+``ERROR`` with Instagram's reason (download failed, not an image, not a video, a Reel shorter
+than 3 s or longer than 15 min). The downloaded size and sha256 show in ``/_sandbox/posts``.
+
+Endpoints (any ``vNN.N``; IG user ids start with ``178414`` as Instagram's do):
+
+- ``GET /{ig-user-id}`` (``username``, ``name``, ``followers_count``, ``media_count``);
+- ``POST /{ig-user-id}/media``: ``image_url`` (+ ``alt_text``, ``is_carousel_item``),
+  ``media_type=REELS`` + ``video_url``, ``media_type=CAROUSEL`` + ``children``; ``caption``;
+- ``GET /{container-id}?fields=status_code,status``;
+- ``POST /{ig-user-id}/media_publish`` (``creation_id``): counts against
+  ``GET /{ig-user-id}/content_publishing_limit`` (100 per 24 hours, code 9/2207042 beyond);
+- ``GET /{ig-user-id}/media`` (newest first, ``since``, ``limit``, ``after``),
+  ``GET /{ig-media-id}`` (``caption``, ``permalink``, ``timestamp``, ``like_count``, ...),
+  ``GET /{ig-media-id}/insights?metric=views,reach,likes,comments,shares,saved``;
+- comments: ``GET /{ig-media-id}/comments``, ``GET /{comment-id}/replies``,
+  ``POST /{comment-id}/replies`` (``message``), ``POST /{comment-id}?hide=true|false``,
+  ``DELETE /{comment-id}``;
+- logins: ``GET /refresh_access_token?grant_type=ig_refresh_token`` and
+  ``GET /oauth/access_token?grant_type=fb_exchange_token``: a new token, ``expires_in`` 60 days.
+
+Faults for processing, which is no HTTP request: a fault on network ``instagram`` with method
+``PROCESS`` is taken when a container starts processing. ``kind=timeout`` keeps it
+``IN_PROGRESS`` (for ``seconds``); ``kind=status`` ends it in ``ERROR`` (``error.message``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import secrets
+import threading
+from datetime import timedelta
+from typing import Any
+
+import requests
+
+from hub.sandbox.core import Account, FaultKind, Media, Post, utcnow
+from hub.sandbox.graph import GraphCall, GraphError, GraphProduct, graph_time, parse_graph_time
+
+NETWORK = "instagram"
+USER_PREFIX = "178414"
+PUBLISH_LIMIT = 100
+TOKEN_DAYS = 60
+MAX_REEL_SECONDS = 15 * 60
+MIN_REEL_SECONDS = 3
+MAX_CAROUSEL = 10
+FETCH_TIMEOUT = 30
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+USER_FIELDS = ("id",)
+MEDIA_FIELDS = ("id",)
+INSIGHT_METRICS = ("views", "reach", "likes", "comments", "shares", "saved", "total_interactions")
+RETIRED_METRICS = ("impressions", "plays", "video_views", "clips_replays_count")
+
+
+def _pick(values: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    return {f: values[f] for f in ["id", *fields] if values.get(f) is not None}
+
+
+def _not_found(object_id: str, method: str) -> GraphError:
+    return GraphError(
+        100,
+        f"Unsupported {method.lower()} request. Object with ID '{object_id}' does not exist, "
+        "cannot be loaded due to missing permissions, or does not support this operation.",
+        subcode=33,
+    )
+
+
+class InstagramAccounts(GraphProduct):
+    network = NETWORK
+    edges = frozenset(
+        {"media", "media_publish", "content_publishing_limit", "comments", "replies", "insights"}
+    )
+
+    @property
+    def _objects(self) -> dict[str, str]:
+        return self.state.bucket("instagram.objects")
+
+    @property
+    def _containers(self) -> dict[str, dict[str, Any]]:
+        return self.state.bucket("instagram.containers")
+
+    def owns(self, object_id: str) -> bool:
+        return (
+            object_id in self._objects
+            or object_id.startswith(USER_PREFIX)
+            or object_id in ("refresh_access_token", "oauth")
+        )
+
+    def usage_owner(self, call: GraphCall) -> str | None:
+        return call.object_id if call.object_id.startswith(USER_PREFIX) else None
+
+    def _kind(self, object_id: str) -> str | None:
+        with self.state.lock:
+            kind = self._objects.get(object_id)
+            if kind is None and object_id.startswith(USER_PREFIX) and object_id.isdigit():
+                self.state.account(NETWORK, object_id, username=f"stadt_{object_id[-4:]}")
+                self._objects[object_id] = kind = "user"
+            return kind
+
+    def handle(self, call: GraphCall) -> dict[str, Any]:
+        if call.object_id == "refresh_access_token" or (
+            call.object_id == "oauth" and call.edge == "access_token"
+        ):
+            return self._refresh_token(call)
+        kind = self._kind(call.object_id)
+        routes = {
+            ("user", None, "GET"): self._user,
+            ("user", "media", "POST"): self._create_container,
+            ("user", "media", "GET"): self._list_media,
+            ("user", "media_publish", "POST"): self._publish,
+            ("user", "content_publishing_limit", "GET"): self._publishing_limit,
+            ("container", None, "GET"): self._container,
+            ("media", None, "GET"): self._media,
+            ("media", "comments", "GET"): self._comments,
+            ("media", "insights", "GET"): self._insights,
+            ("comment", None, "GET"): self._comment,
+            ("comment", None, "POST"): self._hide,
+            ("comment", None, "DELETE"): self._delete_comment,
+            ("comment", "replies", "GET"): self._replies,
+            ("comment", "replies", "POST"): self._reply,
+        }
+        handler = routes.get((kind or "", call.edge, call.method))
+        if handler is None:
+            raise _not_found(call.object_id, call.method)
+        return handler(call)
+
+    # -- logins -------------------------------------------------------------------------------
+
+    def _refresh_token(self, call: GraphCall) -> dict[str, Any]:
+        grant = call.params.get("grant_type")
+        if grant not in ("ig_refresh_token", "fb_exchange_token"):
+            raise GraphError(100, "(#100) Unsupported grant_type")
+        old = call.params.get("fb_exchange_token") or call.token
+        new = "IGQV" + secrets.token_urlsafe(32)
+        with self.state.lock:
+            bound = self.state.tokens.get((NETWORK, old))
+            if bound:
+                self.state.tokens[(NETWORK, new)] = bound
+        return {
+            "access_token": new,
+            "token_type": "bearer",
+            "expires_in": TOKEN_DAYS * 86400,
+        }
+
+    # -- the account --------------------------------------------------------------------------
+
+    def _user(self, call: GraphCall) -> dict[str, Any]:
+        user = self.state.account(NETWORK, call.object_id)
+        values = {
+            "id": user.id,
+            "username": user.username,
+            "name": user.name,
+            "followers_count": user.followers,
+            "media_count": len(self._posts_of(user.id)),
+        }
+        return _pick(values, call.fields(USER_FIELDS))
+
+    def _posts_of(self, user_id: str) -> list[Post]:
+        posts = [
+            p
+            for p in self.state.posts_of(NETWORK)
+            if p.account_id == user_id and not p.is_comment and not p.deleted
+        ]
+        return sorted(posts, key=lambda p: (p.created_at, p.id), reverse=True)
+
+    # -- containers ---------------------------------------------------------------------------
+
+    def _new_id(self, kind: str) -> str:
+        object_id = "1790" + self.state.number(13)
+        self._objects[object_id] = kind
+        return object_id
+
+    def _create_container(self, call: GraphCall) -> dict[str, Any]:
+        user = self.state.account(NETWORK, call.object_id)
+        media_type = (call.params.get("media_type") or "IMAGE").upper()
+        caption = call.params.get("caption", "")
+        if len(caption) > 2200:
+            raise GraphError(100, "(#100) The caption is too long (2200 characters at most).")
+        if caption.count("#") > 30:
+            raise GraphError(100, "(#100) The caption has more than 30 hashtags.")
+        container: dict[str, Any] = {
+            "user": user.id,
+            "type": media_type,
+            "caption": caption,
+            "alt_text": call.params.get("alt_text"),
+            "carousel_item": call.flag("is_carousel_item", False),
+            "status": "IN_PROGRESS",
+            "error": None,
+            "created": utcnow(),
+            "media": None,
+        }
+        if media_type == "CAROUSEL":
+            children = [c for c in call.params.get("children", "").split(",") if c]
+            if not 2 <= len(children) <= MAX_CAROUSEL:
+                raise GraphError(100, "(#100) A carousel needs 2 to 10 children.")
+            for child in children:
+                item = self._containers.get(child)
+                if item is None or item["user"] != user.id or not item["carousel_item"]:
+                    raise GraphError(100, f"(#100) Invalid child container: {child}")
+            container["children"] = children
+        elif media_type in ("IMAGE", "REELS", "VIDEO", "STORIES"):
+            url = call.params.get("image_url") if media_type == "IMAGE" else None
+            url = url or call.params.get("video_url")
+            if not url:
+                raise GraphError(
+                    9004,
+                    "The media could not be fetched from this URI: the URI is missing.",
+                    subcode=2207052,
+                )
+            container["url"] = url
+        else:
+            raise GraphError(100, f"(#100) Unsupported media_type {media_type}")
+        with self.state.lock:
+            container_id = self._new_id("container")
+            self._containers[container_id] = container
+        self._process(container_id, container)
+        return {"id": container_id}
+
+    def _process(self, container_id: str, container: dict[str, Any]) -> None:
+        fault = self.state.take_fault(NETWORK, "PROCESS", f"/{container_id}")
+        if fault is not None and fault.kind == FaultKind.status:
+            message = (fault.error or {}).get("message") or "The media could not be processed."
+            self._settle(container, "ERROR", str(message))
+            return
+        if container["type"] == "CAROUSEL":
+            states = {self._containers[c]["status"] for c in container["children"]}
+            if states - {"FINISHED"}:
+                self._settle(container, "ERROR", "A carousel item is not finished.")
+            else:
+                self._settle(container, "FINISHED")
+            return
+        delay = (fault.seconds or 60.0) if fault is not None else 0.0
+        threading.Thread(
+            target=self._fetch, args=(container, delay), name="sandbox-ig-fetch", daemon=True
+        ).start()
+
+    def _settle(self, container: dict[str, Any], status: str, error: str | None = None) -> None:
+        with self.state.lock:
+            container["status"] = status
+            container["error"] = error
+
+    def _fetch(self, container: dict[str, Any], delay: float) -> None:
+        """Download the media as Instagram's fetcher would, then check what arrived."""
+        if delay:
+            self.state.hold(delay)
+            return  # never finishes while the fault holds it
+        digest = hashlib.sha256()
+        size = 0
+        head = bytearray()
+        try:
+            with requests.get(container["url"], stream=True, timeout=FETCH_TIMEOUT) as answer:
+                if answer.status_code != 200:
+                    self._settle(
+                        container,
+                        "ERROR",
+                        f"Media download has failed: the URI answered HTTP {answer.status_code}.",
+                    )
+                    return
+                mime = answer.headers.get("Content-Type", "")
+                for block in answer.iter_content(1024 * 1024):
+                    digest.update(block)
+                    size += len(block)
+                    if len(head) < 8 * 1024 * 1024:
+                        head += block
+        except requests.RequestException as exc:
+            self._settle(container, "ERROR", f"Media download has failed: {exc.__class__.__name__}")
+            return
+        error = self._check(container["type"], mime, bytes(head), size)
+        media = Media(
+            network=NETWORK,
+            id="m" + secrets.token_hex(8),
+            account_id=container["user"],
+            mime_type=mime,
+            kind="image" if container["type"] == "IMAGE" else "video",
+            size=size,
+            sha256=digest.hexdigest(),
+            alt_text=container["alt_text"],
+            ready=error is None,
+            source_url=container["url"].split("?")[0],
+        )
+        with self.state.lock:
+            container["media"] = media
+        self._settle(container, "ERROR" if error else "FINISHED", error)
+
+    def _check(self, media_type: str, mime: str, head: bytes, size: int) -> str | None:
+        if media_type == "IMAGE":
+            if not head.startswith(IMAGE_MAGIC):
+                return "Only photo or video can be accepted as media type (JPEG or PNG)."
+            return None
+        if head[4:8] != b"ftyp":
+            return "The video file is corrupted or not in a supported format (MP4, MOV)."
+        if len(head) == size:  # the whole file is at hand: read its duration
+            from mutagen.mp4 import MP4
+
+            try:
+                seconds = float(MP4(io.BytesIO(head)).info.length or 0)
+            except Exception:
+                return "The video file is corrupted or not in a supported format (MP4, MOV)."
+            if media_type == "REELS" and not MIN_REEL_SECONDS <= seconds <= MAX_REEL_SECONDS:
+                return (
+                    f"The video is {seconds:.0f} seconds long; Reels must be between "
+                    f"{MIN_REEL_SECONDS} seconds and {MAX_REEL_SECONDS // 60} minutes."
+                )
+        return None
+
+    def _container(self, call: GraphCall) -> dict[str, Any]:
+        with self.state.lock:
+            container = self._containers[call.object_id]
+            if container["status"] == "IN_PROGRESS" and utcnow() - container["created"] > timedelta(
+                hours=24
+            ):
+                container["status"] = "EXPIRED"
+            values = {
+                "id": call.object_id,
+                "status_code": container["status"],
+                "status": (
+                    f"Error: {container['error']}"
+                    if container["error"]
+                    else {"FINISHED": "Finished: Media has been uploaded and it is ready."}.get(
+                        container["status"], container["status"].title().replace("_", " ")
+                    )
+                ),
+                "media_type": container["type"],
+            }
+        return _pick(values, call.fields(("status_code",)))
+
+    # -- publishing ---------------------------------------------------------------------------
+
+    def _published_within_day(self, user_id: str) -> int:
+        since = utcnow() - timedelta(hours=24)
+        return sum(1 for p in self._posts_of(user_id) if p.created_at >= since)
+
+    def _publishing_limit(self, call: GraphCall) -> dict[str, Any]:
+        usage = self._published_within_day(call.object_id)
+        return {
+            "data": [
+                {
+                    "quota_usage": usage,
+                    "config": {"quota_total": PUBLISH_LIMIT, "quota_duration": 86400},
+                }
+            ]
+        }
+
+    def _publish(self, call: GraphCall) -> dict[str, Any]:
+        user = self.state.account(NETWORK, call.object_id)
+        creation_id = call.params.get("creation_id", "")
+        with self.state.lock:
+            container = self._containers.get(creation_id)
+            if container is None or container["user"] != user.id or container["carousel_item"]:
+                raise GraphError(100, f"(#100) Invalid creation_id: {creation_id}")
+            if container["status"] == "PUBLISHED":
+                raise GraphError(
+                    9007,
+                    "The media has already been published.",
+                    subcode=2207027,
+                    user_title="Media already published",
+                )
+            if container["status"] != "FINISHED":
+                raise GraphError(
+                    9007,
+                    "Media ID is not available",
+                    subcode=2207027,
+                    user_title="Media not ready",
+                    user_msg="The media is not ready for publishing, please wait for a moment",
+                )
+            if self._published_within_day(user.id) >= PUBLISH_LIMIT:
+                raise GraphError(
+                    9,
+                    "Application request limit reached",
+                    subcode=2207042,
+                    user_title="Publishing limit reached",
+                    user_msg="You reached the maximum number of posts that is allowed to be "
+                    "published in 24 hours.",
+                )
+            children = [self._containers[c] for c in container.get("children", [])]
+            media = [c["media"] for c in children] if children else [container["media"]]
+            media_id = self._new_id("media")
+            shortcode = base64.urlsafe_b64encode(secrets.token_bytes(8)).decode().rstrip("=")
+            for item in media:
+                if item is not None:
+                    self.state.add_media(item)
+            self.state.add_post(
+                Post(
+                    network=NETWORK,
+                    id=media_id,
+                    account_id=user.id,
+                    text=container["caption"],
+                    url=f"https://www.instagram.com/p/{shortcode}/",
+                    media=[m for m in media if m is not None],
+                    options={"media_type": container["type"], "container": creation_id},
+                )
+            )
+            container["status"] = "PUBLISHED"
+        return {"id": media_id}
+
+    # -- media --------------------------------------------------------------------------------
+
+    def _media_json(self, post: Post, fields: list[str]) -> dict[str, Any]:
+        user = self.state.account(NETWORK, post.account_id)
+        values = {
+            "id": post.id,
+            "caption": post.text or None,
+            "media_type": {"REELS": "VIDEO", "IMAGE": "IMAGE"}.get(
+                post.options.get("media_type", ""), "CAROUSEL_ALBUM"
+            ),
+            "media_product_type": "REELS" if post.options.get("media_type") == "REELS" else "FEED",
+            "permalink": post.url,
+            "timestamp": graph_time(post.created_at),
+            "username": user.username,
+            "like_count": post.metrics.get("likes", 0),
+            "comments_count": len(
+                [c for c in self.state.posts_of(NETWORK) if c.root_id == post.id and not c.deleted]
+            ),
+            "alt_text": post.media[0].alt_text if post.media else None,
+        }
+        return _pick(values, fields)
+
+    def _media(self, call: GraphCall) -> dict[str, Any]:
+        post = self.state.post(NETWORK, call.object_id)
+        if post is None or post.deleted:
+            raise _not_found(call.object_id, call.method)
+        return self._media_json(post, call.fields(MEDIA_FIELDS))
+
+    def _list_media(self, call: GraphCall) -> dict[str, Any]:
+        since = call.params.get("since")
+        start = parse_graph_time(since, "since") if since else None
+        try:
+            limit = min(max(int(call.params.get("limit", 25)), 1), 100)
+        except ValueError:
+            raise GraphError(100, "(#100) The parameter limit must be a number") from None
+        after = call.params.get("after")
+        offset = int(base64.b64decode(after).decode()) if after else 0
+        posts = [
+            p for p in self._posts_of(call.object_id) if start is None or p.created_at >= start
+        ]
+        page = posts[offset : offset + limit]
+        fields = call.fields(MEDIA_FIELDS)
+        body: dict[str, Any] = {"data": [self._media_json(p, fields) for p in page]}
+        if page:
+            cursor = base64.b64encode(str(offset + len(page)).encode()).decode()
+            body["paging"] = {"cursors": {"after": cursor}}
+            if offset + len(page) < len(posts):
+                body["paging"]["next"] = call.next_url(after=cursor)
+        return body
+
+    def _insights(self, call: GraphCall) -> dict[str, Any]:
+        post = self.state.post(NETWORK, call.object_id)
+        if post is None or post.deleted:
+            raise _not_found(call.object_id, call.method)
+        wanted = [m for m in call.params.get("metric", "").split(",") if m]
+        for metric in wanted:
+            if metric in RETIRED_METRICS:
+                raise GraphError(
+                    100,
+                    f"(#100) Starting from v22.0, the {metric} metric is no longer supported; "
+                    "use views instead.",
+                )
+            if metric not in INSIGHT_METRICS:
+                raise GraphError(100, f"(#100) metric[0] must be one of {list(INSIGHT_METRICS)}")
+        comments = len(
+            [c for c in self.state.posts_of(NETWORK) if c.root_id == post.id and not c.deleted]
+        )
+        values = {**post.metrics, "comments": post.metrics.get("comments", comments)}
+        return {
+            "data": [
+                {
+                    "name": metric,
+                    "period": "lifetime",
+                    "values": [{"value": int(values.get(metric, 0))}],
+                    "title": metric.replace("_", " ").title(),
+                    "id": f"{post.id}/insights/{metric}/lifetime",
+                }
+                for metric in wanted
+            ]
+        }
+
+    # -- comments -----------------------------------------------------------------------------
+
+    def _comment_json(self, comment: Post, fields: list[str]) -> dict[str, Any]:
+        author = self.state.account(NETWORK, comment.account_id)
+        values: dict[str, Any] = {
+            "id": comment.id,
+            "text": comment.text,
+            "timestamp": graph_time(comment.created_at),
+            "username": author.username,
+            "from": {"id": author.id, "username": author.username},
+            "hidden": comment.hidden,
+            "like_count": comment.metrics.get("likes", 0),
+            "media": {"id": comment.root_id},
+            "parent_id": comment.parent_id if comment.parent_id != comment.root_id else None,
+        }
+        if "replies" in fields:
+            replies = self._children(comment.id)
+            values["replies"] = {
+                "data": [
+                    self._comment_json(r, ["text", "timestamp", "username", "from", "hidden"])
+                    for r in replies
+                ]
+            }
+        return _pick(values, fields)
+
+    def _children(self, parent_id: str) -> list[Post]:
+        found = [
+            p for p in self.state.posts_of(NETWORK) if p.parent_id == parent_id and not p.deleted
+        ]
+        return sorted(found, key=lambda p: (p.created_at, p.id))
+
+    def _listing(self, call: GraphCall, items: list[Post]) -> dict[str, Any]:
+        try:
+            limit = min(max(int(call.params.get("limit", 50)), 1), 100)
+        except ValueError:
+            raise GraphError(100, "(#100) The parameter limit must be a number") from None
+        after = call.params.get("after")
+        offset = int(base64.b64decode(after).decode()) if after else 0
+        page = items[offset : offset + limit]
+        fields = call.fields(("text", "timestamp"))
+        body: dict[str, Any] = {"data": [self._comment_json(c, fields) for c in page]}
+        if page:
+            cursor = base64.b64encode(str(offset + len(page)).encode()).decode()
+            body["paging"] = {"cursors": {"after": cursor}}
+            if offset + len(page) < len(items):
+                body["paging"]["next"] = call.next_url(after=cursor)
+        return body
+
+    def _comments(self, call: GraphCall) -> dict[str, Any]:
+        # Newest first, as Instagram lists them.
+        return self._listing(call, list(reversed(self._children(call.object_id))))
+
+    def _replies(self, call: GraphCall) -> dict[str, Any]:
+        return self._listing(call, self._children(call.object_id))
+
+    def _comment(self, call: GraphCall) -> dict[str, Any]:
+        comment = self.state.post(NETWORK, call.object_id)
+        if comment is None or comment.deleted:
+            raise _not_found(call.object_id, call.method)
+        return self._comment_json(comment, call.fields(("text", "timestamp")))
+
+    def _reply(self, call: GraphCall) -> dict[str, Any]:
+        parent = self.state.post(NETWORK, call.object_id)
+        message = call.params.get("message", "").strip()
+        if parent is None or parent.deleted:
+            raise _not_found(call.object_id, call.method)
+        if not message:
+            raise GraphError(100, "(#100) The parameter message is required")
+        media = self.state.post(NETWORK, parent.root_id or "")
+        owner = media.account_id if media else parent.account_id
+        return {"id": self._add(parent, message, owner).id}
+
+    def _hide(self, call: GraphCall) -> dict[str, Any]:
+        if "hide" not in call.params:
+            raise GraphError(100, "(#100) The parameter hide is required")
+        with self.state.lock:
+            comment = self.state.post(NETWORK, call.object_id)
+            if comment is None or comment.deleted:
+                raise _not_found(call.object_id, call.method)
+            comment.hidden = call.flag("hide", False)
+        return {"success": True}
+
+    def _delete_comment(self, call: GraphCall) -> dict[str, Any]:
+        with self.state.lock:
+            comment = self.state.post(NETWORK, call.object_id)
+            if comment is None or comment.deleted:
+                raise _not_found(call.object_id, call.method)
+            comment.deleted = True
+        return {"success": True}
+
+    def _add(self, parent: Post, text: str, author_id: str) -> Post:
+        """A comment on a media (parent is the media) or a reply (parent is a comment: replies
+        on Instagram are one level deep, so a reply to a reply joins the top comment)."""
+        top = parent
+        if parent.is_comment and parent.parent_id != parent.root_id:
+            top = self.state.post(NETWORK, parent.parent_id or "") or parent
+        with self.state.lock:
+            comment_id = self._new_id("comment")
+        return self.state.add_post(
+            Post(
+                network=NETWORK,
+                id=comment_id,
+                account_id=author_id,
+                text=text,
+                url=f"{(self.state.post(NETWORK, top.root_id or top.id) or top).url}"
+                f"c/{comment_id}/",
+                parent_id=top.id,
+                root_id=top.root_id or top.id,
+            )
+        )
+
+    def add_comment(self, post: Post, text: str, author: Account) -> Post:
+        return self._add(post, text, author.id)

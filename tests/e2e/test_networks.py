@@ -1,0 +1,166 @@
+"""Instagram, YouTube and Flickr through real Celery workers, the sandbox and hub's public media
+route: each network publishes once, faults end in a clear state, and a worker killed with
+``kill -9`` in the middle of a YouTube upload never leads to a second video."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from hub import create_app
+from hub.auth.users import sync_roles
+from hub.extensions import db
+from hub.models import Channel, DeliveryState
+from hub.publishing import workflow
+from hub.publishing.compose import AnnouncementInput, save_announcement
+from hub.publishing.media import store_upload
+from tests.conftest import image_bytes, tiny_mp4
+from tests.e2e.conftest import Stack, make_stack, wait_for_states
+from tests.support import free_port, wait_until
+
+FINAL = {DeliveryState.published, DeliveryState.failed, DeliveryState.needs_review}
+YT = "UC" + "e2estadtbochum00000000"
+IG = "17841400000000777"
+FLICKR = "99999999@N05"
+
+
+@pytest.fixture
+def stack(tmp_path: Path, sandbox_url: str) -> Iterator[Stack]:
+    port = free_port()
+    stack = make_stack("embedded", tmp_path, sandbox_url, HUB_PUBLIC_URL=f"http://127.0.0.1:{port}")
+    stack.env["E2E_PORT"] = str(port)
+    yield stack
+    stack.stop_all()
+
+
+@pytest.fixture
+def app(stack: Stack) -> Iterator[Flask]:
+    """The web side, serving /m/... over HTTP so the sandbox's Instagram can fetch media."""
+    app = create_app(stack.settings, {"TESTING": True})
+    server = make_server("127.0.0.1", int(stack.env["E2E_PORT"]), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    with app.app_context():
+        sync_roles()
+        db.session.commit()
+        yield app
+        db.session.remove()
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def announce(app, make_user, sandbox, stack):  # type: ignore[no-untyped-def]
+    from hub.auth.users import create_user
+
+    editor = create_user("e2e-editor@bochum.example", ["editor"], "x" * 14)
+    approver = create_user("e2e-approver@bochum.example", ["approver"], "x" * 14)
+    sandbox.put_account("youtube", id=YT, token="refresh-e2e")
+    sandbox.put_account("flickr", id=FLICKR, token="flickr-e2e")
+    channels = {
+        "instagram": Channel(
+            network="instagram", name="IG", external_id=IG, credentials={"access_token": "ig-e2e"}
+        ),
+        "youtube": Channel(
+            network="youtube",
+            name="YT",
+            external_id=YT,
+            credentials={
+                "refresh_token": "refresh-e2e",
+                "client_id": "7-e2e",
+                "client_secret": "s",
+            },
+        ),
+        "flickr": Channel(
+            network="flickr",
+            name="Flickr",
+            external_id=FLICKR,
+            credentials={
+                "api_key": "k",
+                "api_secret": "s",
+                "oauth_token": "flickr-e2e",
+                "oauth_token_secret": "t",
+            },
+        ),
+    }
+    db.session.add_all(channels.values())
+    db.session.commit()
+
+    def make(network: str, title: str, data: bytes, name: str, alt: str | None = "Rathaus"):  # type: ignore[no-untyped-def]
+        asset = store_upload(io.BytesIO(data), name, settings=stack.settings, alt_text=alt)
+        ann = save_announcement(
+            AnnouncementInput(
+                title=title,
+                body=f"{title} – Stadt Bochum",
+                channel_ids=[channels[network].id],
+                media_ids=[asset.id],
+            ),
+            user=editor,
+        )
+        workflow.submit(ann, editor)
+        workflow.approve(ann, approver)
+        db.session.commit()
+        return ann
+
+    return make
+
+
+def test_each_network_publishes_its_media_once(stack, app, announce, sandbox) -> None:
+    stack.start_worker()
+    stack.start_beat()
+    anns = {
+        "instagram": announce("instagram", "Rathaus", image_bytes("JPEG"), "rathaus.jpg"),
+        "youtube": announce("youtube", "Radweg", tiny_mp4(), "radweg.mp4"),
+        "flickr": announce("flickr", "Turm", image_bytes("PNG", color="red"), "turm.png"),
+    }
+    for network, ann in anns.items():
+        (delivery,) = wait_for_states(ann, FINAL, timeout=60)
+        assert delivery.state == DeliveryState.published, (network, delivery.error_message)
+        (post,) = sandbox.posts(network)
+        assert post["id"] == delivery.remote_id
+        assert post["media"][0]["sha256"] == ann.media[0].sha256, network
+
+
+def test_worker_killed_mid_upload_never_makes_a_second_video(stack, app, announce, sandbox) -> None:
+    stack.start_beat()
+    worker = stack.start_worker("w1")
+    # The upload's last chunk takes 3 s to answer: long enough to kill the worker during it.
+    sandbox.add_fault("youtube", "latency", seconds=3, count=1, method="PUT")
+    ann = announce("youtube", "Abgebrochen", tiny_mp4() + b"\x00" * 300_000, "lang.mp4")
+
+    def in_flight() -> bool:
+        return any(
+            r["method"] == "PUT" and r["status"] is None for r in sandbox.requests("youtube")
+        )
+
+    wait_until(in_flight, timeout=30, what="the upload in flight")
+    stack.kill(worker)
+    stack.start_worker("w2")
+    (delivery,) = wait_for_states(ann, FINAL, timeout=60)
+    videos = sandbox.posts("youtube")
+    assert len(videos) <= 1
+    assert delivery.state in (DeliveryState.published, DeliveryState.needs_review)
+    if delivery.state == DeliveryState.published:
+        assert delivery.remote_id == videos[0]["id"]
+
+
+def test_faults_end_in_a_clear_state(stack, app, announce, sandbox) -> None:
+    stack.start_worker()
+    stack.start_beat()
+    sandbox.add_fault("flickr", "status", method="PROCESS")
+    flickr = announce("flickr", "Kaputt", image_bytes("JPEG"), "k.jpg")
+    sandbox.add_fault(
+        "youtube", "status", status=403, path="/upload/", error={"reason": "quotaExceeded"}
+    )
+    youtube = announce("youtube", "Quota", tiny_mp4(), "q.mp4")
+    (failed,) = wait_for_states(flickr, {DeliveryState.failed}, timeout=60)
+    assert "could not process the photo" in failed.error_message
+    (waiting,) = wait_for_states(youtube, {DeliveryState.retry_wait}, timeout=60)
+    assert "quota" in waiting.error_message and "resets on" in waiting.error_message
+    assert sandbox.posts("flickr") == [] and sandbox.posts("youtube") == []

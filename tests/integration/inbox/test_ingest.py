@@ -1,0 +1,125 @@
+"""Taking comments in: one row per (channel, remote id) from any source, in any order; rules
+flag and prioritise; what the network does not say is kept; hostile bytes are stored safely."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from hub.connectors.base import RemoteComment
+from hub.extensions import db
+from hub.inbox.ingest import mark_missing, store_comments
+from hub.inbox.rules import recheck_open_comments
+from hub.models import Comment, KeywordRule
+from hub.models.types import utcnow
+
+WHEN = utcnow() - timedelta(hours=1)
+
+
+def comment(remote_id: str, text: str = "Hallo", **fields) -> RemoteComment:  # type: ignore[no-untyped-def]
+    return RemoteComment(remote_id=remote_id, text=text, created_at=WHEN, **fields)
+
+
+def rows(channel) -> dict[str, Comment]:  # type: ignore[no-untyped-def]
+    db.session.expire_all()
+    found = db.session.scalars(select(Comment).where(Comment.channel_id == channel.id))
+    return {c.remote_id: c for c in found}
+
+
+def test_the_same_comment_twice_is_one_row_and_an_edit_updates_it(make_channel) -> None:
+    channel = make_channel("facebook")
+    store_comments(channel, [comment("c1", "Wann?", author_name="Anna", post_remote_id="p1")])
+    db.session.commit()
+    first = rows(channel)["c1"]
+    store_comments(channel, [comment("c1", "Wann?", author_name="Anna")])
+    db.session.commit()
+    assert rows(channel)["c1"].updated_at == first.updated_at  # nothing new, nothing written
+    store_comments(channel, [comment("c1", "Wann genau?", author_name="Anna")])
+    db.session.commit()
+    (row,) = rows(channel).values()
+    assert row.id == first.id and row.text == "Wann genau?" and row.edited_at is not None
+    assert row.remote_post_id == "p1"  # not said the second time: kept
+
+
+def test_replies_find_their_parents_in_any_order(make_channel) -> None:
+    channel = make_channel("x")
+    store_comments(channel, [comment("child", parent_remote_id="parent", post_remote_id="p")])
+    db.session.commit()
+    assert rows(channel)["child"].parent_id is None  # the parent is not known yet
+    store_comments(channel, [comment("parent", post_remote_id="p")])
+    db.session.commit()
+    found = rows(channel)
+    assert found["child"].parent_id == found["parent"].id
+
+
+def test_hidden_is_kept_where_the_network_does_not_say(make_channel) -> None:
+    channel = make_channel("x")
+    store_comments(channel, [comment("c", hidden=True)])
+    store_comments(channel, [comment("c", hidden=None)])
+    db.session.commit()
+    assert rows(channel)["c"].hidden is True
+    store_comments(channel, [comment("c", hidden=False)])
+    db.session.commit()
+    assert rows(channel)["c"].hidden is False
+
+
+def test_rules_fold_case_and_umlauts_and_set_priority(make_channel) -> None:
+    channel = make_channel("facebook")
+    db.session.add_all(
+        [
+            KeywordRule(category="emergency", keyword="Notfall", priority=10),
+            KeywordRule(category="insult", keyword="Blödmann", priority=3),
+            KeywordRule(category="spam", keyword="ass", priority=1, whole_word=True),
+        ]
+    )
+    db.session.commit()
+    store_comments(
+        channel,
+        [
+            comment("a", "NOTFALL am Husemannplatz, ihr BLOEDMANN!"),
+            comment("b", "Die Klasse war toll"),
+            comment("c", "Du ass!"),
+            comment("d", "Ein notfall", is_own=True),
+        ],
+    )
+    db.session.commit()
+    found = rows(channel)
+    assert found["a"].flags == ["emergency", "insult"] and found["a"].priority == 10
+    assert found["b"].flags is None and found["b"].priority == 0  # "ass" only as a word
+    assert found["c"].flags == ["spam"]
+    assert found["d"].flags is None  # our own replies are never flagged
+    # A new rule flags what is already waiting.
+    db.session.add(KeywordRule(category="question", keyword="klasse", priority=2))
+    recheck_open_comments()
+    db.session.commit()
+    assert rows(channel)["b"].flags == ["question"]
+
+
+def test_hostile_bytes_are_stored_not_refused(make_channel) -> None:
+    channel = make_channel("x")
+    store_comments(
+        channel,
+        [comment("nul", "a\x00b <script>alert(1)</script> \ud800", author_name="\x00Eve")],
+    )
+    db.session.commit()
+    row = rows(channel)["nul"]
+    assert row.text.startswith("ab <script>alert(1)</script>") and row.author_name == "Eve"
+
+
+def test_missing_from_a_complete_listing_means_deleted_but_not_newer_rows(make_channel) -> None:
+    channel = make_channel("facebook")
+    store_comments(channel, [comment(i, post_remote_id="p") for i in ("keep", "gone")])
+    db.session.commit()
+    listed_since = utcnow() + timedelta(seconds=1)
+    store_comments(channel, [comment("during", post_remote_id="p", is_own=True)])
+    db.session.execute(
+        Comment.__table__.update()
+        .where(Comment.remote_id == "during")
+        .values(created_at=listed_since + timedelta(seconds=1))
+    )
+    assert mark_missing(channel.id, "p", {"keep"}, listed_since) == 1
+    db.session.commit()
+    found = rows(channel)
+    assert found["gone"].deleted_on_network and not found["keep"].deleted_on_network
+    assert not found["during"].deleted_on_network  # made while the listing ran
