@@ -6,8 +6,9 @@ Create Date: 2026-11-26
 
 The snapshot schedule (``metric_schedule``, one row per published delivery, with a partial index
 on what is due), a covering index on the snapshots for an announcement's curves, and the
-rollups the dashboard reads (``metric_total``, ``metric_daily``, ``channel_daily``). Existing snapshots, if any, are rolled up by ``hub.metrics.rollups``'s
-``rebuild`` on first use; the tables start empty here.
+rollups the dashboard reads (``metric_total``, ``metric_daily``, ``channel_daily``). Existing
+snapshots, if any, are rolled up by ``hub.metrics.rollups``'s ``rebuild`` on first use; the
+tables start empty here.
 """
 
 from __future__ import annotations
