@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw
 
 from hub.config import Settings
 from hub.models import RoleName
+from hub.sandbox.samples import SAMPLE_SUBTITLES, sample_mp4
 
 DEMO_USERS = {
     RoleName.editor: ("redaktion@demo.bochum.example", "Erika Redakteurin"),
@@ -58,6 +59,8 @@ def run_demo(host: str, port: int, sandbox_port: int) -> None:
     # them on a schedule 60 times faster (every 15 seconds at first).
     os.environ.setdefault("HUB_SANDBOX_ENGAGEMENT", "60")
     os.environ.setdefault("HUB_METRICS_SPEEDUP", "60")
+    # Citizens' comments reach the inbox within seconds rather than a minute.
+    os.environ.setdefault("HUB_INBOX_SYNC_INTERVAL", "15")
     settings = Settings.from_env()
 
     from hub import create_app
@@ -102,6 +105,25 @@ def _demo_image(text: str, color: str) -> bytes:
     return buffer.getvalue()
 
 
+def demo_credentials(network: str) -> dict[str, str]:
+    """Credentials of the shape each network's API wants; the sandbox accepts any values."""
+    token = f"demo-{network}-{secrets.token_hex(8)}"
+    if network == "youtube":
+        return {
+            "refresh_token": token,
+            "client_id": "100000000000-demo.apps.googleusercontent.com",
+            "client_secret": "demo",
+        }
+    if network == "flickr":
+        return {
+            "api_key": "demo-key",
+            "api_secret": "demo-secret",
+            "oauth_token": token,
+            "oauth_token_secret": "demo",
+        }
+    return {"access_token": token}
+
+
 def seed(settings: Settings) -> None:
     """Fill an empty database with the practice office. Prints nothing; writes the logins."""
     from hub.auth.users import create_user
@@ -124,7 +146,7 @@ def seed(settings: Settings) -> None:
             network=network,
             name=name,
             external_id=external_id,
-            credentials={"access_token": f"demo-{network}-{secrets.token_hex(8)}"},
+            credentials=demo_credentials(network),
         )
         db.session.add(channel)
         channels[network] = channel
@@ -191,10 +213,63 @@ def seed(settings: Settings) -> None:
     )
     workflow.submit(now, editor)
     workflow.approve(now, approver)
+
+    # Photos to Instagram and Flickr, a video with subtitles to YouTube: all five networks.
+    advent = store_upload(
+        io.BytesIO(_demo_image("Rathaus im Advent", "#7a1f2b")),
+        "rathaus-advent.jpg",
+        settings=settings,
+        alt_text="Das Bochumer Rathaus am Abend, mit Lichterketten und einem Tannenbaum",
+        credit="Stadt Bochum, Presseamt",
+        licence="CC BY-SA 4.0",
+        uploaded_by=editor,
+    )
+    video = store_upload(
+        io.BytesIO(sample_mp4(3.0)), "radweg.mp4", settings=settings, uploaded_by=editor
+    )
+    subtitles = store_upload(
+        io.BytesIO(SAMPLE_SUBTITLES), "radweg.vtt", settings=settings, uploaded_by=editor
+    )
+    db.session.flush()
+    flickr, yt = channels["flickr"].id, channels["youtube"].id
+    photo_post = save_announcement(
+        AnnouncementInput(
+            title="Rathaus im Advent",
+            body="Das Rathaus leuchtet: Ab heute schmücken Lichterketten den Rathausplatz.",
+            channel_ids=[fb, ig, flickr],
+            variants={
+                ig: VariantInput(body="Das Rathaus leuchtet ✨ #Bochum #Advent"),
+                flickr: VariantInput(options={"tags": ["Bochum", "Rathaus", "Advent"]}),
+            },
+            media_ids=[advent.id],
+        ),
+        user=editor,
+    )
+    video_post = save_announcement(
+        AnnouncementInput(
+            title="Neuer Radweg an der Castroper Straße",
+            body="Der Radweg an der Castroper Straße ist fertig: 2,4 km, getrennt vom Autoverkehr.",
+            channel_ids=[yt],
+            variants={
+                yt: VariantInput(
+                    options={
+                        "category": "29",
+                        "tags": ["Bochum", "Radweg"],
+                        "captions": subtitles.id,
+                    }
+                )
+            },
+            media_ids=[video.id],
+        ),
+        user=editor,
+    )
+    for announcement in (photo_post, video_post):
+        workflow.submit(announcement, editor)
+        workflow.approve(announcement, approver)
     db.session.commit()
     from hub.metrics.history import seed_history  # a month of figures for the dashboard
 
-    seed_history(utcnow(), editor, users[RoleName.moderator])
+    seed_history(utcnow(), editor, users[RoleName.moderator], approver)
     lines.append("")
     (settings.data_dir / CREDENTIALS_FILE).write_text("\n".join(lines) + "\n")
     os.chmod(settings.data_dir / CREDENTIALS_FILE, 0o600)

@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 
 from hub import create_app
 from hub.config import Settings
+from hub.sandbox.samples import sample_mp4
 
 # The sandbox's fixtures (``sandbox_url``, ``sandbox``) for every test that talks to a network.
 pytest_plugins = ["hub.sandbox.testing"]
@@ -188,24 +189,8 @@ def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (640, 480), color: str
 
 
 def tiny_mp4(seconds: float = 3.0) -> bytes:
-    """A minimal but valid MP4 (ftyp + moov/mvhd) that mutagen reads a duration from."""
-    import struct
-
-    def box(kind: bytes, payload: bytes) -> bytes:
-        return struct.pack(">I", 8 + len(payload)) + kind + payload
-
-    timescale = 1000
-    mvhd = (
-        b"\x00\x00\x00\x00"
-        + struct.pack(">IIII", 0, 0, timescale, int(seconds * timescale))
-        + struct.pack(">IH", 0x00010000, 0x0100)
-        + b"\x00" * 10
-        + struct.pack(">9I", 0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000)
-        + b"\x00" * 24
-        + struct.pack(">I", 2)
-    )
-    ftyp = box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2mp41")
-    return ftyp + box(b"moov", box(b"mvhd", mvhd)) + box(b"mdat", b"\x00" * 64)
+    """A minimal but valid MP4 (the demo's sample, see hub.sandbox.samples)."""
+    return sample_mp4(seconds)
 
 
 @pytest.fixture

@@ -55,19 +55,27 @@ REPORTED = {
 }
 
 
-def seed_history(now: datetime, author: User, moderator: User | None = None) -> int:
-    """Create the past month; returns the number of snapshots. Commits."""
+def seed_history(
+    now: datetime,
+    author: User,
+    moderator: User | None = None,
+    approver: User | None = None,
+) -> int:
+    """Create the past month; returns the number of snapshots. Commits.
+
+    ``approver`` approved the history's announcements (four-eyes holds in the demo's past too).
+    """
     rng = random.Random(2026)  # demo figures, repeatable
     channels = list(db.session.scalars(select(Channel).order_by(Channel.id)))
     snapshots = 0
-    for n, (title, days_ago) in enumerate(TITLES):
+    for title, days_ago in TITLES:
         published_at = now - timedelta(days=days_ago, hours=rng.randint(0, 8))
         announcement = Announcement(
             title=title,
             body=f"{title}. Alle Infos auf bochum.de.",
             status=AnnouncementStatus.published,
             author_id=author.id,
-            approver_id=author.id,
+            approver_id=(approver or author).id,
             scheduled_at=published_at,
             approved_at=published_at,
             submitted_at=published_at,
@@ -85,7 +93,7 @@ def seed_history(now: datetime, author: User, moderator: User | None = None) -> 
                 # Not on the sandbox: without a remote id neither the figures' schedule nor the
                 # inbox's comment sync asks the network about these posts.
                 remote_id=None,
-                url=f"https://example.invalid/{channel.network}/history-{n}",
+                url=None,  # not on any network: a link would lead nowhere
             )
             db.session.add(delivery)
             db.session.flush()
