@@ -59,6 +59,10 @@ class Settings:
     inbox_window_days: int = 30  # posts older than this are no longer synced
     inbox_sync_concurrency: int = 2  # channels synced at once, deployment-wide
     inbox_quota_share: float = 0.5  # share of a daily unit quota (YouTube) the sync may use
+    # The read-only Instagram monitor (instaloader, public data, no Graph API): off while unset.
+    instagram_public_profile: str | None = None  # the city's public profile name
+    instagram_public_interval: float = 86400.0  # seconds between reads (at least an hour)
+    instagram_public_posts: int = 12  # newest posts whose likes and comments are read
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -117,6 +121,11 @@ class Settings:
             inbox_window_days=int(env.get("HUB_INBOX_WINDOW_DAYS") or 30),
             inbox_sync_concurrency=int(env.get("HUB_INBOX_SYNC_CONCURRENCY") or 2),
             inbox_quota_share=float(env.get("HUB_INBOX_QUOTA_SHARE") or 0.5),
+            instagram_public_profile=(
+                (env.get("HUB_INSTAGRAM_PUBLIC_PROFILE") or "").strip().lstrip("@") or None
+            ),
+            instagram_public_interval=float(env.get("HUB_INSTAGRAM_PUBLIC_INTERVAL") or 86400.0),
+            instagram_public_posts=int(env.get("HUB_INSTAGRAM_PUBLIC_POSTS") or 12),
         )
         return replace(settings, **overrides) if overrides else settings
 

@@ -88,6 +88,19 @@ class SandboxControl:
         }
         return self._call("POST", "comments", json={k: v for k, v in body.items() if v})
 
+    def add_comments(
+        self, network: str, post_id: str, comments: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Many comments under ``post_id`` at once (at most 10,000 a call): each ``{"text",
+        "author", "reply_to", "parent_id", "created_at", "from_owner"}``, where ``reply_to`` is
+        the index of an earlier comment in ``comments`` and ``from_owner`` makes it our reply.
+        Returns ``{"count", "ids", ...}``."""
+        return self._call(
+            "POST",
+            "comments/bulk",
+            json={"network": network, "post_id": post_id, "comments": comments},
+        )
+
     def edit_comment(self, network: str, comment_id: str, text: str) -> dict[str, Any]:
         """The citizen edits their comment (on X the new version gets a new id)."""
         return self._call("PATCH", f"comments/{network}/{comment_id}", json={"text": text})

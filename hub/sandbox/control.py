@@ -17,6 +17,13 @@ Tests, the demo and people practising use them the same way (``hub.sandbox.clien
   ``from_owner``: written by the post's own account, i.e. our replies)
 - ``POST /_sandbox/comments`` ``{"network", "post_id", "text", "author", "parent_id"}``: a
   citizen comments (or answers the comment ``parent_id``); returns the comment as listed
+- ``POST /_sandbox/comments/bulk`` ``{"network", "post_id", "comments": [{"text", "author",
+  "reply_to", "parent_id", "created_at", "from_owner"}, ...]}``: many comments under one post
+  at once (benchmarks, trainers): ``reply_to`` answers an earlier comment of the same list (its
+  index), ``parent_id`` one already there, ``created_at`` (ISO 8601) backdates it,
+  ``from_owner`` writes it as the post's own account (our reply made on the network); one name
+  is one citizen. All or nothing, at most 10,000 a call; returns ``{"network", "post_id",
+  "count", "ids"}``
 - ``PATCH /_sandbox/comments/<network>/<id>`` ``{"text"}``: its author edits it;
   ``DELETE /_sandbox/comments/<network>/<id>``: its author deletes it
 - ``GET|POST /_sandbox/citizens`` ``{"per_minute": 4}``: simulated citizens comment on the
@@ -32,6 +39,7 @@ Tests, the demo and people practising use them the same way (``hub.sandbox.clien
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -44,6 +52,22 @@ from hub.sandbox.core import Account, Post, json_response
 
 if TYPE_CHECKING:
     from hub.sandbox.server import SandboxApp
+
+MAX_BULK = 10_000  # comments per bulk call
+
+
+def _moment(item: dict[str, Any], where: str) -> datetime | None:
+    """``created_at`` of a bulk comment: ISO 8601, aware (``Z`` or an offset), as UTC."""
+    value = item.get("created_at")
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ControlError(f"{where}: created_at must be an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise ControlError(f"{where}: created_at needs a time zone (Z or an offset)")
+    return moment.astimezone(UTC)
 
 
 class ControlError(Exception):
@@ -76,6 +100,7 @@ class Control:
                 Rule("/_sandbox/engagement", endpoint="engagement", methods=["GET", "POST"]),
                 Rule("/_sandbox/comments", endpoint="comments", methods=["GET"]),
                 Rule("/_sandbox/comments", endpoint="add_comment", methods=["POST"]),
+                Rule("/_sandbox/comments/bulk", endpoint="add_comments", methods=["POST"]),
                 Rule(
                     "/_sandbox/comments/<network>/<comment_id>",
                     endpoint="change_comment",
@@ -223,6 +248,68 @@ class Control:
         author = self.state.citizen(network, name, body.get("author_username"))
         comment = self.app.api_for(network).add_comment(target, text, author)
         return self._comment_view(comment)
+
+    def _add_comments(self, request: Request) -> dict[str, Any]:
+        """Many comments under one post in one call: every entry checked first, then all made."""
+        body = self._body(request)
+        network = self._network(body.get("network"), required=True) or ""
+        post = self._find_post(network, str(body.get("post_id") or ""))
+        items = body.get("comments")
+        if not isinstance(items, list) or not items:
+            raise ControlError("comments must be a non-empty list")
+        if len(items) > MAX_BULK:
+            raise ControlError(f"at most {MAX_BULK} comments per call")
+        planned: list[tuple[str, str | None, int | None, Post | None, datetime | None, bool]] = []
+        for i, item in enumerate(items):
+            where = f"comments[{i}]"
+            if not isinstance(item, dict):
+                raise ControlError(f"{where} must be an object")
+            text = item.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise ControlError(f"{where}: text is required")
+            name = item.get("author")
+            if name is not None and not isinstance(name, str):
+                raise ControlError(f"{where}: author must be a name")
+            reply_to = item.get("reply_to")
+            if reply_to is not None and (
+                isinstance(reply_to, bool) or not isinstance(reply_to, int) or not 0 <= reply_to < i
+            ):
+                raise ControlError(f"{where}: reply_to must be the index of an earlier comment")
+            parent = None
+            if item.get("parent_id"):
+                parent = self._find_post(network, str(item["parent_id"]))
+                if not parent.is_comment or post.id not in (parent.root_id, parent.parent_id):
+                    raise ControlError(f"{where}: {parent.id} is not a comment under {post.id}")
+            own = item.get("from_owner", False)
+            if not isinstance(own, bool):
+                raise ControlError(f"{where}: from_owner must be true or false")
+            planned.append((text, name or None, reply_to, parent, _moment(item, where), own))
+        api = self.app.api_for(network)
+        citizens = self.state.bucket("control.citizens")
+        made: list[Post] = []
+        owner = self.state.account(network, post.account_id)
+        for text, name, reply_to, parent, created_at, own in planned:
+            with self.state.lock:
+                if own:
+                    author = owner
+                elif name and (network, name) in citizens:
+                    author = citizens[(network, name)]
+                else:
+                    author = self.state.citizen(network, name)
+                    if name:
+                        citizens[(network, name)] = author
+            target = made[reply_to] if reply_to is not None else parent or post
+            comment = api.add_comment(target, text, author)
+            if created_at is not None:
+                with self.state.lock:
+                    comment.created_at = created_at
+            made.append(comment)
+        return {
+            "network": network,
+            "post_id": post.id,
+            "count": len(made),
+            "ids": [c.id for c in made],
+        }
 
     def _change_comment(self, request: Request, network: str, comment_id: str) -> dict[str, Any]:
         """The citizen edits (PATCH ``{"text"}``) or deletes (DELETE) their comment."""

@@ -30,6 +30,7 @@ TASK_MODULES = (
     "hub.scheduler.tokens",  # channel logins: refresh, expiry warnings
     "hub.scheduler.inbox",  # comments: sync, moderation actions
     "hub.scheduler.metrics",  # engagement figures and rollups
+    "hub.scheduler.instagram_public",  # public Instagram figures (instaloader), off by default
 )
 
 
