@@ -60,6 +60,7 @@ from hub.models import (
     MediaAsset,
 )
 from hub.models.types import utcnow
+from hub.public_media import public_url
 from hub.publishing.hold import active_hold
 from hub.publishing.notify import notify_channel_needs_login
 from hub.publishing.options import licence_key
@@ -308,6 +309,8 @@ def outgoing_post(delivery: Delivery) -> OutgoingPost:
             width=asset.width,
             height=asset.height,
             duration_seconds=asset.duration_seconds,
+            # Networks that fetch media themselves (Instagram) get a signed, expiring link.
+            public_url=public_url(settings(), asset.stored_path),
         )
         for asset in announcement.media
     )
