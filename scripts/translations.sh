@@ -5,6 +5,7 @@
 #   scripts/translations.sh compile  # build messages.mo, which hub serves (it is committed)
 # tests/unit/test_translations.py fails while an entry is untranslated or the .mo is stale; it
 # reads the keywords below (the -k options) and babel.cfg, so keep new marker functions here.
+# Templates' _gettext/_ngettext are Flask-Admin's own (its catalog translates them): not listed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-update}" in

@@ -137,6 +137,18 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+@pytest.fixture
+def english(app: Flask) -> Iterator[None]:
+    """For a test that reads hub's English texts: hub speaks German unless someone chooses
+    otherwise (tests/integration/test_german.py), so this test's office runs in English: its
+    requests, whoever makes them, and the code it calls in the test's own app context."""
+    from flask_babel import force_locale
+
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+    with force_locale("en"):
+        yield
+
+
 PASSWORD = "correct horse battery"
 
 

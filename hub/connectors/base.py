@@ -15,6 +15,7 @@ the publishing pipeline and the inbox turn into states and messages:
 from __future__ import annotations
 
 import enum
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -238,6 +239,14 @@ class PostMetrics:
 class AccountMetrics:
     followers: int | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+def comparable(text: str | None) -> str:
+    """``text`` as :meth:`Connector.find_published` and :meth:`Connector.find_reply` compare it
+    where the network keeps a text as it was sent: NFC-normalised, whitespace folded to single
+    spaces (an editor's line breaks and trailing spaces are no difference). A network that
+    changes texts (X: links, HTML escapes) compares in its own way."""
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,16 +1,10 @@
 """Facebook Pages: publish text, links and photos (with alt text), find posts, read page figures.
 
-Built on python-facebook-api (``pyfacebook.GraphAPI``), which is maintained, accepts any Graph
-API version and takes a ``base_url`` (so the same code talks to the sandbox). facebook-sdk, the
-long-standing alternative, is not used: it has been unmaintained since 2018 and its ``GraphAPI``
-rejects every version after 3.1, which Facebook switched off long ago.
-
-pyfacebook reads error bodies only when the answer is JSON and keeps no HTTP status, so the
-connector hooks into its ``requests`` session: any answer with status >= 400 is raised with the
-response attached, and :meth:`FacebookConnector.errors` turns Graph's ``code``/``error_subcode``
-(plus the status and usage headers) into hub's typed errors. Its "sleep when near the rate
-limit" is switched off: waiting is the pipeline's job (``RateLimited.retry_after``), not a
-worker thread's.
+Built on python-facebook-api (``pyfacebook.GraphAPI``) through the Graph base it shares with
+Instagram (:mod:`hub.connectors.graph`: the client, its session hook, and Graph's error codes
+as hub's typed errors). facebook-sdk, the long-standing alternative, is not used: it has been
+unmaintained since 2018 and its ``GraphAPI`` rejects every version after 3.1, which Facebook
+switched off long ago.
 
 What is published where (Graph API ``/{page-id}/...``):
 
@@ -32,43 +26,31 @@ Credentials: the page ``access_token`` (optionally ``app_secret`` for ``appsecre
 from __future__ import annotations
 
 import json
-import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from datetime import datetime
 from typing import Any, ClassVar
 
-import requests
-from pyfacebook import FacebookError, GraphAPI, LibraryError
-
 from hub.connectors.base import (
     AccountMetrics,
-    AuthExpired,
     Capability,
     ChannelAccess,
     CommentPage,
-    Connector,
     ConnectorError,
     MediaFile,
     OutgoingPost,
     PostMetrics,
     Published,
-    RateLimited,
     Rejected,
     RemoteComment,
-    Transient,
     Unsupported,
+    comparable,
 )
+from hub.connectors.graph import GRAPH_VERSION as GRAPH_VERSION  # callers read it here too
+from hub.connectors.graph import GraphConnector
 from hub.models import Network
 from hub.publishing.rules import RULES
 
-GRAPH_URL = "https://graph.facebook.com/"
-GRAPH_VERSION = "v23.0"
-# https://developers.facebook.com/docs/graph-api/guides/error-handling
-AUTH_CODES = frozenset({102, 104, 190, 2500})
-AUTH_SUBCODES = frozenset({458, 459, 460, 463, 464, 467, 492})
-RATE_CODES = frozenset({4, 17, 32, 341, 613, *range(80001, 80015)})
-TRANSIENT_CODES = frozenset({1, 2})
 COMMENT_FIELDS = "id,message,created_time,from{id,name},parent{id},is_hidden,permalink_url"
 GONE_SUBCODE = 33  # "Object ... does not exist": a comment deleted already
 # Post figures under their current names: "views" replaced the impressions metrics (deprecated
@@ -83,79 +65,6 @@ POST_FIGURE_FIELDS = (
     f"insights.metric({','.join(POST_INSIGHTS)}),shares,comments.limit(0).summary(total_count)"
 )
 POST_LOOKUP_BATCH = 50  # Graph answers at most 50 ids per request
-
-
-class GraphHTTPError(Exception):
-    """An answer with an HTTP error status (raised from the session hook, response attached).
-
-    Deliberately not a ``requests.HTTPError``: pyfacebook would wrap that and lose the response.
-    """
-
-    def __init__(self, response: requests.Response) -> None:
-        super().__init__(f"HTTP {response.status_code}")
-        self.response = response
-
-
-def _raise_for_status(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-    if response.status_code >= 400:
-        raise GraphHTTPError(response)
-
-
-def comparable(text: str) -> str:
-    """Facebook keeps the text as sent; compare it NFC- and whitespace-normalised."""
-    return " ".join(unicodedata.normalize("NFC", text or "").split())
-
-
-def plain_reason(error: Mapping[str, Any]) -> str:
-    """The network's reason, in the words Facebook meant for people where it has them."""
-    reason = error.get("error_user_msg") or error.get("message") or "no reason given"
-    if reason.startswith("(#"):
-        reason = reason.split(")", 1)[-1].strip()
-    return str(reason)
-
-
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Retry-After, else the page's ``estimated_time_to_regain_access`` (minutes)."""
-    value = headers.get("Retry-After")
-    if value and value.isdigit():
-        return float(value)
-    try:
-        usage = json.loads(headers.get("x-business-use-case-usage") or "{}")
-    except ValueError:
-        return None
-    minutes = [
-        float(item.get("estimated_time_to_regain_access") or 0)
-        for items in usage.values()
-        if isinstance(items, list)
-        for item in items
-        if isinstance(item, dict)
-    ]
-    return max(minutes) * 60 if minutes and max(minutes) > 0 else None
-
-
-def error_for(
-    error: Mapping[str, Any], status: int | None, headers: Mapping[str, str], what: str, detail: str
-) -> ConnectorError:
-    """One Graph error body (+ HTTP status and headers) as hub's typed error."""
-    code = error.get("code")
-    subcode = error.get("error_subcode")
-    if code in AUTH_CODES or subcode in AUTH_SUBCODES:
-        return AuthExpired(
-            "The Facebook login of this page has expired or was revoked; connect it again.",
-            detail=detail,
-        )
-    if code in RATE_CODES or status == 429:
-        return RateLimited(
-            "Facebook limits how often hub may do this right now; hub tries again later.",
-            detail=detail,
-            retry_after=retry_after(headers),
-        )
-    if code in TRANSIENT_CODES or error.get("is_transient") or (status or 0) >= 500:
-        return Transient(
-            f"Facebook had a temporary problem: {plain_reason(error)}; hub tries again.",
-            detail=detail,
-        )
-    return Rejected(f"Facebook refused {what}: {plain_reason(error)}", detail=detail)
 
 
 def post_metrics_from_graph(post: Mapping[str, Any]) -> PostMetrics:
@@ -184,9 +93,11 @@ def _count(value: Any) -> int | None:
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-class FacebookConnector(Connector):
+class FacebookConnector(GraphConnector):
     network = Network.facebook.value
-    api = "graph"
+    label = "Facebook"
+    account = "page"
+    reply_edge = "comments"
     rules = RULES[Network.facebook]
     capabilities = frozenset(
         {
@@ -204,84 +115,12 @@ class FacebookConnector(Connector):
             Capability.delete_comment,
         }
     )
-    graph_version: ClassVar[str] = GRAPH_VERSION
     # find_published reads at most this many posts back.
     lookup_posts: ClassVar[int] = 300
 
     def __init__(self, access: ChannelAccess, *, timeout: float | None = None) -> None:
         super().__init__(access, timeout=timeout)
         self.page_id = access.external_id
-        self._graph: GraphAPI | None = None
-
-    # -- plumbing -----------------------------------------------------------------------------
-
-    @property
-    def graph(self) -> GraphAPI:
-        if self._graph is None:
-            token = self.access.credentials.get("access_token")
-            if not token:
-                raise AuthExpired("This Facebook page has no login yet; connect it first.")
-            base_url = self.access.base_url.rstrip("/") + "/" if self.access.base_url else GRAPH_URL
-            self._graph = GraphAPI(
-                access_token=token,
-                app_secret=self.access.credentials.get("app_secret"),
-                version=self.graph_version,
-                base_url=base_url,
-                timeout=self.http_timeout,  # type: ignore[arg-type]  # passed to requests as is
-                sleep_on_rate_limit=False,
-            )
-            self._graph.session.hooks["response"].append(_raise_for_status)
-        return self._graph
-
-    @contextmanager
-    def errors(self, what: str) -> Iterator[None]:
-        """Turn what pyfacebook or requests raise into hub's typed errors."""
-        try:
-            yield
-        except GraphHTTPError as exc:
-            raise self._from_response(exc.response, what) from exc
-        except FacebookError as exc:  # an error body with a 2xx status
-            body = getattr(exc, "_data", {}) or {}
-            raise error_for(
-                body.get("error") or {}, None, {}, what, json.dumps(body)[:2000]
-            ) from exc
-        except LibraryError as exc:
-            raise Transient(
-                "Facebook sent an answer hub could not read; hub tries again.", detail=repr(exc)
-            ) from exc
-        except requests.Timeout as exc:
-            raise Transient(
-                f"Facebook did not answer within {self.timeout:g} seconds; hub tries again.",
-                detail=repr(exc),
-            ) from exc
-        except requests.RequestException as exc:
-            raise Transient(
-                "The connection to Facebook failed; hub tries again.", detail=repr(exc)
-            ) from exc
-
-    def _from_response(self, response: requests.Response, what: str) -> ConnectorError:
-        detail = (
-            f"HTTP {response.status_code} {response.request.method} "
-            f"{response.url.split('?')[0]}: {response.text[:2000]}"
-        )
-        try:
-            error = response.json().get("error")
-        except ValueError:
-            error = None
-        if isinstance(error, dict):
-            return error_for(error, response.status_code, response.headers, what, detail)
-        if response.status_code == 429:
-            return RateLimited(
-                "Facebook limits how often hub may do this right now; hub tries again later.",
-                detail=detail,
-                retry_after=retry_after(response.headers),
-            )
-        if response.status_code >= 500:
-            return Transient(
-                f"Facebook had a temporary problem (HTTP {response.status_code}); hub tries again.",
-                detail=detail,
-            )
-        return Rejected(f"Facebook refused {what} (HTTP {response.status_code}).", detail=detail)
 
     # -- the contract -------------------------------------------------------------------------
 
@@ -440,12 +279,6 @@ class FacebookConnector(Connector):
             url=item.get("permalink_url"),
         )
 
-    def reply(self, comment_remote_id: str, text: str, *, idempotency_key: str) -> str:
-        # Graph takes no idempotency key; a retry after an unclear answer uses find_reply.
-        with self.errors("the reply"):
-            answer = self.graph.post_object(comment_remote_id, "comments", data={"message": text})
-        return str(answer["id"])
-
     def find_reply(
         self, comment_remote_id: str, text: str, *, since: datetime | None = None
     ) -> str | None:
@@ -480,14 +313,8 @@ class FacebookConnector(Connector):
                 comment_remote_id, data={"is_hidden": "true" if hidden else "false"}
             )
 
-    def delete_comment(self, comment_remote_id: str) -> None:
-        try:
-            with self.errors("deleting the comment"):
-                self.graph.delete_object(comment_remote_id)
-        except Rejected as exc:
-            if f'"error_subcode":{GONE_SUBCODE}' in (exc.detail or "").replace(" ", ""):
-                return  # gone already: what was asked for is so
-            raise
+    def already_gone(self, refusal: Rejected) -> bool:
+        return f'"error_subcode":{GONE_SUBCODE}' in (refusal.detail or "").replace(" ", "")
 
     # -- publishing ---------------------------------------------------------------------------
 

@@ -24,7 +24,6 @@ Credentials: ``api_key``, ``api_secret`` (the app), ``oauth_token``, ``oauth_tok
 from __future__ import annotations
 
 import time
-import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
@@ -52,7 +51,9 @@ from hub.connectors.base import (
     RemoteComment,
     Transient,
     Unsupported,
+    comparable,
 )
+from hub.connectors.http import retry_after_seconds, transport_error
 from hub.models import Network
 from hub.publishing.network_state import StoredUpload, UploadSessions, stores
 from hub.publishing.rules import RULES
@@ -81,10 +82,6 @@ VISIBILITY = {
     "family": {"is_public": "0", "is_friend": "0", "is_family": "1"},
     "private": {"is_public": "0", "is_friend": "0", "is_family": "0"},
 }
-
-
-def comparable(text: str | None) -> str:
-    return " ".join(unicodedata.normalize("NFC", text or "").split())
 
 
 class FlickrConnector(Connector):
@@ -138,15 +135,8 @@ class FlickrConnector(Connector):
     def errors(self, what: str) -> Iterator[None]:
         try:
             yield
-        except requests.Timeout as exc:
-            raise Transient(
-                f"Flickr did not answer within {self.timeout:g} seconds; hub tries again.",
-                detail=repr(exc),
-            ) from exc
         except requests.RequestException as exc:
-            raise Transient(
-                "The connection to Flickr failed; hub tries again.", detail=repr(exc)
-            ) from exc
+            raise transport_error(exc, "Flickr", self.timeout) from exc
 
     def _fail(self, code: int, message: str, what: str, detail: str) -> ConnectorError:
         if code in AUTH_CODES:
@@ -162,11 +152,10 @@ class FlickrConnector(Connector):
     def _http_error(self, response: requests.Response, what: str) -> ConnectorError | None:
         detail = f"HTTP {response.status_code} {response.url.split('?')[0]}: {response.text[:2000]}"
         if response.status_code == 429:
-            retry = response.headers.get("Retry-After")
             return RateLimited(
                 "Flickr limits how often hub may do this right now; hub tries again later.",
                 detail=detail,
-                retry_after=float(retry) if retry and retry.isdigit() else None,
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
             )
         if response.status_code >= 500:
             return Transient(

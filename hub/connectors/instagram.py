@@ -1,9 +1,11 @@
 """Instagram (business or creator account): images, Reels and carousels through the Graph API.
 
-Built on python-facebook-api (``pyfacebook.GraphAPI``), like Facebook Pages, with the same
-session hook and Graph error codes (:mod:`hub.connectors.facebook`); the messages here name
-Instagram. Instagram takes no uploads: it fetches every file from a public URL, which hub
-serves under ``HUB_PUBLIC_URL`` for a day (:mod:`hub.public_media`). Publishing is two steps:
+Built on python-facebook-api (``pyfacebook.GraphAPI``) through the Graph base it shares with
+Facebook Pages (:mod:`hub.connectors.graph`: the client, its session hook and Graph's error
+codes); the messages here name Instagram, and Instagram's own errors (the publishing limit,
+media it could not fetch) are added to Graph's. Instagram takes no uploads: it fetches every
+file from a public URL, which hub serves under ``HUB_PUBLIC_URL`` for a day
+(:mod:`hub.public_media`). Publishing is two steps:
 
 1. a **container** per post: ``POST /{ig-user-id}/media`` with ``image_url`` + ``alt_text``,
    or ``media_type=REELS`` + ``video_url``, or, for a carousel, one ``is_carousel_item``
@@ -27,13 +29,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import requests
-from pyfacebook import FacebookError, GraphAPI, LibraryError
 
 from hub.connectors.base import (
     AccountMetrics,
@@ -41,30 +41,17 @@ from hub.connectors.base import (
     Capability,
     ChannelAccess,
     CommentPage,
-    Connector,
     ConnectorError,
     MediaFile,
     OutgoingPost,
     PostMetrics,
     Published,
-    RateLimited,
     Rejected,
     RemoteComment,
     Transient,
-)
-from hub.connectors.facebook import (
-    AUTH_CODES,
-    AUTH_SUBCODES,
-    GRAPH_URL,
-    GRAPH_VERSION,
-    RATE_CODES,
-    TRANSIENT_CODES,
-    GraphHTTPError,
-    _raise_for_status,
     comparable,
-    plain_reason,
-    retry_after,
 )
+from hub.connectors.graph import GraphConnector, plain_reason
 from hub.models import Network
 from hub.publishing.network_state import StoredUpload, UploadSessions, stores
 from hub.publishing.rules import RULES
@@ -79,50 +66,15 @@ COMMENT_FIELDS = "id,text,timestamp,username,from,hidden,parent_id"
 METRICS = ("views", "reach", "likes", "comments", "shares", "saved")
 
 
-def error_for(
-    error: Mapping[str, Any], status: int | None, headers: Mapping[str, str], what: str, detail: str
-) -> ConnectorError:
-    """One Graph error body as hub's typed error, in Instagram's words."""
-    code = error.get("code")
-    subcode = error.get("error_subcode")
-    if code in AUTH_CODES or subcode in AUTH_SUBCODES:
-        return AuthExpired(
-            "The Instagram login of this account has expired or was revoked; connect it again.",
-            detail=detail,
-        )
-    if subcode in LIMIT_SUBCODES:
-        return Rejected(
-            "Instagram allows only a limited number of posts per 24 hours and this account has "
-            "reached it. Publish again later (the limit counts the last 24 hours).",
-            detail=detail,
-        )
-    if code in RATE_CODES or status == 429:
-        return RateLimited(
-            "Instagram limits how often hub may do this right now; hub tries again later.",
-            detail=detail,
-            retry_after=retry_after(headers),
-        )
-    if code in TRANSIENT_CODES or error.get("is_transient") or (status or 0) >= 500:
-        return Transient(
-            f"Instagram had a temporary problem: {plain_reason(error)}; hub tries again.",
-            detail=detail,
-        )
-    if subcode in MEDIA_SUBCODES or code == 9004:
-        return Rejected(
-            f"Instagram could not fetch or read the media: {plain_reason(error)}. Check that "
-            "hub's public address (HUB_PUBLIC_URL) is reachable from the internet.",
-            detail=detail,
-        )
-    return Rejected(f"Instagram refused {what}: {plain_reason(error)}", detail=detail)
-
-
 class AlreadyPublished(Exception):
     """The stored container was published; the answer saying so was lost."""
 
 
-class InstagramConnector(Connector):
+class InstagramConnector(GraphConnector):
     network = Network.instagram.value
-    api = "graph"
+    label = "Instagram"
+    account = "account"
+    reply_edge = "replies"
     rules = RULES[Network.instagram]
     capabilities = frozenset(
         {
@@ -139,7 +91,6 @@ class InstagramConnector(Connector):
             Capability.account_metrics,
         }
     )
-    graph_version: ClassVar[str] = GRAPH_VERSION
     # Processing a long Reel takes Instagram minutes: the lease must outlast the polling.
     lease_seconds: ClassVar[int] = 1800
     # How long to wait for a container to finish, per kind, before giving up.
@@ -159,71 +110,48 @@ class InstagramConnector(Connector):
         super().__init__(access, timeout=timeout)
         self.user_id = access.external_id
         self.sessions = sessions or stores()[1]
-        self._graph: GraphAPI | None = None
 
-    # -- plumbing -----------------------------------------------------------------------------
+    # -- Instagram's own errors ---------------------------------------------------------------
 
-    @property
-    def graph(self) -> GraphAPI:
-        if self._graph is None:
-            token = self.access.credentials.get("access_token")
-            if not token:
-                raise AuthExpired("This Instagram account has no login yet; connect it first.")
-            base_url = self.access.base_url.rstrip("/") + "/" if self.access.base_url else GRAPH_URL
-            self._graph = GraphAPI(
-                access_token=token,
-                app_secret=self.access.credentials.get("app_secret"),
-                version=self.graph_version,
-                base_url=base_url,
-                timeout=self.http_timeout,  # type: ignore[arg-type]  # passed to requests as is
-                sleep_on_rate_limit=False,
+    def error_for(
+        self,
+        error: Mapping[str, Any],
+        status: int | None,
+        headers: Mapping[str, str],
+        what: str,
+        detail: str,
+    ) -> ConnectorError:
+        """Graph's verdict, with Instagram's publishing limit (checked before rate limits and
+        passing faults) and media it could not fetch (before any other refusal)."""
+        verdict = super().error_for(error, status, headers, what, detail)
+        if isinstance(verdict, AuthExpired):
+            return verdict
+        if error.get("error_subcode") in LIMIT_SUBCODES:
+            return Rejected(
+                "Instagram allows only a limited number of posts per 24 hours and this account "
+                "has reached it. Publish again later (the limit counts the last 24 hours).",
+                detail=detail,
             )
-            self._graph.session.hooks["response"].append(_raise_for_status)
-        return self._graph
+        if isinstance(verdict, Transient):
+            return verdict
+        if error.get("error_subcode") in MEDIA_SUBCODES or error.get("code") == 9004:
+            return Rejected(
+                f"Instagram could not fetch or read the media: {plain_reason(error)}. Check that "
+                "hub's public address (HUB_PUBLIC_URL) is reachable from the internet.",
+                detail=detail,
+            )
+        return verdict
 
-    @contextmanager
-    def errors(self, what: str) -> Iterator[None]:
-        try:
-            yield
-        except GraphHTTPError as exc:
-            raise self._from_response(exc.response, what) from exc
-        except FacebookError as exc:
-            body = getattr(exc, "_data", {}) or {}
-            raise error_for(
-                body.get("error") or {}, None, {}, what, json.dumps(body)[:2000]
-            ) from exc
-        except LibraryError as exc:
-            raise Transient(
-                "Instagram sent an answer hub could not read; hub tries again.", detail=repr(exc)
-            ) from exc
-        except requests.Timeout as exc:
-            raise Transient(
-                f"Instagram did not answer within {self.timeout:g} seconds; hub tries again.",
-                detail=repr(exc),
-            ) from exc
-        except requests.RequestException as exc:
-            raise Transient(
-                "The connection to Instagram failed; hub tries again.", detail=repr(exc)
-            ) from exc
-
-    def _from_response(self, response: requests.Response, what: str) -> ConnectorError:
-        detail = (
-            f"HTTP {response.status_code} {response.request.method} "
-            f"{response.url.split('?')[0]}: {response.text[:2000]}"
-        )
-        try:
-            error = response.json().get("error")
-        except ValueError:
-            error = None
-        if isinstance(error, dict):
-            return error_for(error, response.status_code, response.headers, what, detail)
-        if response.status_code >= 500 or response.status_code == 429:
+    def _from_status(self, response: requests.Response, what: str, detail: str) -> ConnectorError:
+        # Instagram has always taken a bare 429 (no Graph error body) as a passing fault, where
+        # Facebook takes it as a rate limit; kept so.
+        if response.status_code == 429:
             return Transient(
                 f"Instagram had a temporary problem (HTTP {response.status_code}); hub tries "
                 "again.",
                 detail=detail,
             )
-        return Rejected(f"Instagram refused {what} (HTTP {response.status_code}).", detail=detail)
+        return super()._from_status(response, what, detail)
 
     # -- logins -------------------------------------------------------------------------------
 
@@ -499,11 +427,6 @@ class InstagramConnector(Connector):
             hidden=bool(data.get("hidden")),
         )
 
-    def reply(self, comment_remote_id: str, text: str, *, idempotency_key: str) -> str:
-        with self.errors("the reply"):
-            made = self.graph.post_object(comment_remote_id, "replies", data={"message": text})
-        return str(made["id"])
-
     def find_reply(
         self, comment_remote_id: str, text: str, *, since: datetime | None = None
     ) -> str | None:
@@ -526,14 +449,8 @@ class InstagramConnector(Connector):
         with self.errors("hiding the comment" if hidden else "showing the comment"):
             self.graph.post_object(comment_remote_id, data={"hide": "true" if hidden else "false"})
 
-    def delete_comment(self, comment_remote_id: str) -> None:
-        try:
-            with self.errors("deleting the comment"):
-                self.graph.delete_object(comment_remote_id)
-        except Rejected as exc:
-            if "does not exist" in (exc.detail or ""):
-                return  # already gone
-            raise
+    def already_gone(self, refusal: Rejected) -> bool:
+        return "does not exist" in (refusal.detail or "")
 
     # -- figures ------------------------------------------------------------------------------
 

@@ -266,9 +266,7 @@ def _is_429(exc: BaseException) -> bool:
 
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, errors.TooManyRequestsException) or re.search(
-            r"(^|: )429 ", str(seen)
-        ):
+        if isinstance(seen, errors.TooManyRequestsException) or re.search(r"(^|: )429 ", str(seen)):
             return True
         seen = seen.__cause__ or seen.__context__
     return False

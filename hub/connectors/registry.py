@@ -7,6 +7,7 @@ talks to YouTube never imports its SDK, and a network is added with one line in 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from hub.connectors.base import ChannelAccess, Connector, Unsupported
@@ -14,6 +15,10 @@ from hub.connectors.base import ChannelAccess, Connector, Unsupported
 if TYPE_CHECKING:
     from hub.config import Settings
     from hub.models import Channel
+
+#: What builds the connector for a channel: :func:`connector_for_channel` with the running app's
+#: settings, or a test's fake.
+ConnectorFactory = Callable[["Channel"], Connector]
 
 CONNECTORS: dict[str, str] = {
     "x": "hub.connectors.x:XConnector",
@@ -47,4 +52,15 @@ def access_for(channel: Channel, settings: Settings) -> ChannelAccess:
         external_id=channel.external_id,
         credentials=dict(channel.credentials or {}),
         base_url=settings.api_url(connector_class(channel.network).api),
+    )
+
+
+def connector_for_channel(channel: Channel, settings: Settings) -> Connector:
+    """A connector acting as ``channel`` with this deployment's API URL and network timeout.
+
+    Publishing, the inbox, figures and login checks all build their connectors here, so a
+    channel talks to its network the same way whichever part of hub asks.
+    """
+    return connector_for(
+        channel.network, access_for(channel, settings), timeout=settings.network_timeout
     )

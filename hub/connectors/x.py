@@ -61,6 +61,7 @@ from hub.connectors.base import (
     Transient,
     Unsupported,
 )
+from hub.connectors.http import answer_detail, retry_after_seconds, transport_error
 from hub.models import Network
 from hub.publishing.rules import RULES
 
@@ -262,42 +263,33 @@ class XConnector(Connector):
         except tweepy.TooManyRequests as exc:
             raise RateLimited(
                 "X limits how often hub may do this right now; hub tries again later.",
-                detail=_detail(exc),
+                detail=answer_detail(exc.response),
                 retry_after=_retry_after(exc.response),
-            ) from exc
-        except tweepy.Unauthorized as exc:
-            raise AuthExpired(
-                "The X login of this channel has expired or was revoked; connect it again.",
-                detail=_detail(exc),
             ) from exc
         except tweepy.TwitterServerError as exc:
             raise Transient(
                 f"X had a temporary problem (HTTP {exc.response.status_code}); hub tries again.",
-                detail=_detail(exc),
+                detail=answer_detail(exc.response),
             ) from exc
         except tweepy.HTTPException as exc:
             reason = (
                 "; ".join(str(m) for m in exc.api_messages) or f"HTTP {exc.response.status_code}"
             )
-            if isinstance(exc, tweepy.Forbidden) and any(w in reason.lower() for w in AUTH_WORDS):
+            detail = answer_detail(exc.response)
+            if isinstance(exc, tweepy.Unauthorized) or (
+                isinstance(exc, tweepy.Forbidden) and any(w in reason.lower() for w in AUTH_WORDS)
+            ):
                 raise AuthExpired(
                     "The X login of this channel has expired or was revoked; connect it again.",
-                    detail=_detail(exc),
+                    detail=detail,
                 ) from exc
-            raise Rejected(f"X refused {what}: {reason}", detail=_detail(exc)) from exc
+            raise Rejected(f"X refused {what}: {reason}", detail=detail) from exc
         except requests.JSONDecodeError as exc:
             raise Transient(
                 "X sent an answer hub could not read; hub tries again.", detail=repr(exc)
             ) from exc
-        except requests.Timeout as exc:
-            raise Transient(
-                f"X did not answer within {self.timeout:g} seconds; hub tries again.",
-                detail=repr(exc),
-            ) from exc
         except requests.RequestException as exc:
-            raise Transient(
-                "The connection to X failed; hub tries again.", detail=repr(exc)
-            ) from exc
+            raise transport_error(exc, "X", self.timeout) from exc
 
     def me(self) -> Identity:
         """The account the token belongs to (asked once per connector)."""
@@ -662,17 +654,11 @@ class XConnector(Connector):
             )
 
 
-def _detail(exc: tweepy.HTTPException) -> str:
-    response = exc.response
-    request = f"{response.request.method} {str(response.url).split('?')[0]}"
-    return f"HTTP {response.status_code} {request}: {response.text[:2000]}"
-
-
 def _retry_after(response: requests.Response) -> float | None:
     """Seconds until X takes requests again: Retry-After, else ``x-rate-limit-reset``."""
-    retry_after = response.headers.get("retry-after")
-    if retry_after and retry_after.isdigit():
-        return float(retry_after)
+    seconds = retry_after_seconds(response.headers.get("retry-after"))
+    if seconds is not None:
+        return seconds
     reset = response.headers.get("x-rate-limit-reset")
     if reset and reset.isdigit():
         return max(1.0, int(reset) - time.time())

@@ -35,7 +35,6 @@ import json
 import logging
 import os
 import time
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,7 +70,9 @@ from hub.connectors.base import (
     Rejected,
     RemoteComment,
     Transient,
+    comparable,
 )
+from hub.connectors.http import retry_after_seconds, transport_error
 from hub.models import Network
 from hub.publishing.network_state import QuotaLedger, StoredUpload, UploadSessions, stores
 from hub.publishing.rules import RULES
@@ -100,10 +101,6 @@ AUTH_REASONS = frozenset({"authError", "insufficientPermissions"})
 PRIVACY = frozenset({"public", "unlisted", "private"})
 # Category 25 is "News & Politics", what a city's press office publishes.
 DEFAULT_CATEGORY = "25"
-
-
-def comparable(text: str | None) -> str:
-    return " ".join(unicodedata.normalize("NFC", text or "").split())
 
 
 def discovery_document(root_url: str) -> dict[str, Any]:
@@ -293,15 +290,8 @@ class YouTubeConnector(Connector):
             raise Transient(
                 "The connection to Google failed; hub tries again.", detail=repr(exc)
             ) from exc
-        except requests.Timeout as exc:
-            raise Transient(
-                f"YouTube did not answer within {self.timeout:g} seconds; hub tries again.",
-                detail=repr(exc),
-            ) from exc
         except requests.RequestException as exc:
-            raise Transient(
-                "The connection to YouTube failed; hub tries again.", detail=repr(exc)
-            ) from exc
+            raise transport_error(exc, "YouTube", self.timeout) from exc
 
     def _from_http_error(self, exc: HttpError, what: str) -> ConnectorError:
         status = int(exc.resp.status)
@@ -324,11 +314,10 @@ class YouTubeConnector(Connector):
             self.ledger.spend(self.network, quota.project, quota.day, "uploads", DAILY_UPLOADS * 10)
             return self._quota_refusal(quota, detail)
         if status == 429 or reason in RATE_REASONS:
-            retry = exc.resp.get("retry-after")
             return RateLimited(
                 "YouTube limits how often hub may do this right now; hub tries again later.",
                 detail=detail,
-                retry_after=float(retry) if retry and str(retry).isdigit() else None,
+                retry_after=retry_after_seconds(exc.resp.get("retry-after")),
             )
         if status >= 500:
             return Transient(
@@ -746,14 +735,18 @@ class YouTubeConnector(Connector):
 
     def _replies(self, thread_id: str, video_id: str | None) -> list[RemoteComment]:
         self._units += COSTS["list"]
+        return [self._comment(item, video_id) for item in self._thread(thread_id, "the replies")]
+
+    def _thread(self, thread_id: str, what: str) -> list[dict[str, Any]]:
+        """The replies in one comment thread (``comments.list`` by ``parentId``), as listed."""
         self.spend("units", COSTS["list"])
-        with self.errors("the replies"):
+        with self.errors(what):
             found = (
                 self.youtube.comments()
                 .list(part="snippet", parentId=thread_id, maxResults=100, textFormat="plainText")
                 .execute()
             )
-        return [self._comment(item, video_id) for item in found.get("items") or []]
+        return list(found.get("items") or [])
 
     def _comment(self, data: Mapping[str, Any], video_id: str | None) -> RemoteComment:
         snippet = data.get("snippet") or {}
@@ -793,14 +786,7 @@ class YouTubeConnector(Connector):
     ) -> str | None:
         parent = comment_remote_id.split(".", 1)[0]
         wanted = comparable(text)
-        self.spend("units", COSTS["list"])
-        with self.errors("the lookup"):
-            found = (
-                self.youtube.comments()
-                .list(part="snippet", parentId=parent, maxResults=100, textFormat="plainText")
-                .execute()
-            )
-        for item in found.get("items") or []:
+        for item in self._thread(parent, "the lookup"):
             snippet = item.get("snippet") or {}
             author = (snippet.get("authorChannelId") or {}).get("value")
             made = _parse_time(snippet.get("publishedAt"))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +43,7 @@ from hub.connectors.base import (
     Transient,
     Unsupported,
 )
+from hub.connectors.registry import ConnectorFactory, connector_for_channel
 from hub.extensions import db
 from hub.inbox.availability import availability
 from hub.inbox.errors import InboxError
@@ -52,17 +52,16 @@ from hub.models import (
     ActionKind,
     ActionState,
     Channel,
-    ChannelStatus,
     Comment,
     ModerationAction,
     User,
 )
 from hub.models.types import utcnow
+from hub.publishing.channels import flag_needs_login
 from hub.publishing.rules import rules_for
 
 log = logging.getLogger(__name__)
 
-ConnectorFactory = Callable[[Channel], Connector]
 ACTIVE = (ActionState.queued, ActionState.sending, ActionState.retry_wait)
 MAX_REASON = 2000
 
@@ -72,9 +71,7 @@ def settings() -> Settings:
 
 
 def default_connector(channel: Channel) -> Connector:
-    from hub.inbox.sync import default_connector as make
-
-    return make(channel)
+    return connector_for_channel(channel, settings())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -455,13 +452,7 @@ def _fail(action: ModerationAction, token: str, exc: ConnectorError) -> str:
 
 def _auth_expired(action: ModerationAction, token: str, channel: Channel, exc: AuthExpired) -> str:
     result = _fail(action, token, exc)
-    changed = db.session.execute(
-        update(Channel)
-        .where(Channel.id == channel.id, Channel.status == ChannelStatus.active)
-        .values(status=ChannelStatus.needs_reauth, status_message=exc.message)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed:
+    if flag_needs_login(channel, exc.message):
         audit.record("channel.needs_reauth", channel, reason=exc.message, by="inbox action")
     db.session.commit()
     return result

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, not_, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, not_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -102,10 +102,10 @@ def _row(
     }
 
 
-def _insert(rows: list[dict[str, Any]]) -> Any:
+def _insert() -> Any:
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(Comment.__table__).values(rows)
+    return insert(Comment.__table__)
 
 
 def _upsert(rows: list[dict[str, Any]], now: datetime) -> None:
@@ -118,7 +118,7 @@ def _upsert(rows: list[dict[str, Any]], now: datetime) -> None:
     for hidden_known, part in by_hidden.items():
         if not part:
             continue
-        statement = _insert(part)
+        statement = _insert()
         new = statement.excluded
         parent_remote = func.coalesce(new.remote_parent_id, table.c.remote_parent_id)
         values: dict[str, Any] = {
@@ -168,10 +168,14 @@ def _upsert(rows: list[dict[str, Any]], now: datetime) -> None:
         if hidden_known:
             values["hidden"] = new.hidden
             changed.append(table.c.hidden.is_distinct_from(new.hidden))
+        # One statement, the rows as its parameter sets: compiled once and sent by the driver
+        # in one go (psycopg pipelines them), where a multi-row VALUES is compiled afresh for
+        # every chunk, one bound parameter at a time.
         db.session.execute(
             statement.on_conflict_do_update(
                 index_elements=["channel_id", "remote_id"], set_=values, where=or_(*changed)
-            )
+            ),
+            part,
         )
 
 
@@ -188,39 +192,55 @@ def link_parents(channel_id: int, remote_ids: Sequence[str]) -> None:
         )
         .scalar_subquery()
     )
+    # Two statements rather than one with OR: each finds its rows through its own index (the
+    # comment's key; the parent's key), where an OR lets the planner read every reply of the
+    # channel for each chunk.
     for part in chunks(list(remote_ids)):
-        db.session.execute(
-            update(table)
-            .where(
-                table.c.channel_id == channel_id,
-                table.c.parent_id.is_(None),
-                table.c.remote_parent_id.is_not(None),
-                or_(table.c.remote_id.in_(part), table.c.remote_parent_id.in_(part)),
+        for column in (table.c.remote_id, table.c.remote_parent_id):
+            db.session.execute(
+                update(table)
+                .where(
+                    table.c.channel_id == channel_id,
+                    table.c.parent_id.is_(None),
+                    table.c.remote_parent_id.is_not(None),
+                    column.in_(part),
+                )
+                .values(parent_id=parent_row)
+                .execution_options(synchronize_session=False)
             )
-            .values(parent_id=parent_row)
-            .execution_options(synchronize_session=False)
-        )
 
 
 def _answered_by_own(channel_id: int, replies: Sequence[RemoteComment]) -> None:
     """Our replies (also those written on the network directly) answer their parent."""
-    for reply in replies:
-        answered_at = _aware(reply.created_at) or utcnow()
-        db.session.execute(
-            update(Comment)
-            .where(
-                Comment.channel_id == channel_id,
-                Comment.remote_id == reply.parent_remote_id,
-                Comment.is_own.is_(False),
-            )
-            .values(
-                status=case(
-                    (Comment.status.in_(OPEN), CommentStatus.answered), else_=Comment.status
-                ),
-                first_answered_at=func.coalesce(Comment.first_answered_at, answered_at),
-            )
-            .execution_options(synchronize_session=False)
+    if not replies:
+        return
+    table = Comment.__table__
+    # One UPDATE, a parameter set per reply, in the replies' order (the first one answering a
+    # comment sets its time). On the table, not the model: a list of parameters with the
+    # model would be the ORM's bulk update by primary key.
+    db.session.execute(
+        update(table)
+        .where(
+            table.c.channel_id == channel_id,
+            table.c.remote_id == bindparam("parent_remote_id"),
+            table.c.is_own.is_(False),
         )
+        .values(
+            # Not IN (...): an expanding list cannot go with several parameter sets.
+            status=case(
+                (or_(*(table.c.status == s for s in OPEN)), CommentStatus.answered),
+                else_=table.c.status,
+            ),
+            first_answered_at=func.coalesce(table.c.first_answered_at, bindparam("answered_at")),
+        ),
+        [
+            {
+                "parent_remote_id": reply.parent_remote_id,
+                "answered_at": _aware(reply.created_at) or utcnow(),
+            }
+            for reply in replies
+        ],
+    )
 
 
 def store_comments(

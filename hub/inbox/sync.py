@@ -21,7 +21,7 @@ from __future__ import annotations
 import inspect
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,16 +45,22 @@ from hub.connectors.base import (
     Transient,
     Unsupported,
 )
+from hub.connectors.registry import (
+    CONNECTORS,
+    ConnectorFactory,
+    connector_class,
+    connector_for_channel,
+)
 from hub.extensions import db
 from hub.inbox.claims import claim
 from hub.inbox.ingest import mark_missing, store_comments
 from hub.inbox.rules import load_matcher
 from hub.models import Channel, ChannelStatus, CommentSync, Delivery, DeliveryState
 from hub.models.types import utcnow
+from hub.publishing.channels import flag_needs_login
 
 log = logging.getLogger(__name__)
 
-ConnectorFactory = Callable[[Channel], Connector]
 SYNC_LEASE = timedelta(minutes=10)
 CALLS_PER_RUN = 6  # fetch_comments calls per sync run; the rest follows right after
 POSTS_PER_SYNC = 500
@@ -75,16 +81,11 @@ def settings() -> Settings:
 
 
 def default_connector(channel: Channel) -> Connector:
-    from hub.connectors.registry import access_for, connector_for
-
-    cfg = settings()
-    return connector_for(channel.network, access_for(channel, cfg), timeout=cfg.network_timeout)
+    return connector_for_channel(channel, settings())
 
 
 def syncable_networks() -> list[str]:
     """Networks whose connector can list comments (others are never scheduled)."""
-    from hub.connectors.registry import CONNECTORS, connector_class
-
     networks = []
     for network in CONNECTORS:
         try:
@@ -355,13 +356,7 @@ def _backoff(errors: int, interval: float, retry_after: float | None = None) -> 
 
 
 def _channel_needs_login(channel: Channel, exc: AuthExpired) -> None:
-    changed = db.session.execute(
-        update(Channel)
-        .where(Channel.id == channel.id, Channel.status == ChannelStatus.active)
-        .values(status=ChannelStatus.needs_reauth, status_message=exc.message)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed:
+    if flag_needs_login(channel, exc.message):
         audit.record("channel.needs_reauth", channel, reason=exc.message, by="comment sync")
 
 
@@ -403,9 +398,15 @@ def run_sync(
         due.full = []
     run = Run(state, channel, token, connector, now, dict(state.cursor or {}), due.schedule)
     try:
-        run.fetch(due.incremental, full=False)
-        if due.full and not run.more:
+        # Complete listings first, and nothing else until they are done: a connector keeps one
+        # unfinished round in its cursor, and an incremental call ending its own round would
+        # send a complete listing left unfinished by the last run back to its beginning (more
+        # posts than one run's budget then never finish). An incremental round cut short loses
+        # nothing that way: its positions are kept per post.
+        if due.full:
             run.fetch(due.full, full=True)
+        if not run.more:
+            run.fetch(due.incremental, full=False)
     except LeaseLost:
         log.warning("comment sync of channel %s lost its lease", channel_id)
         return "skipped"

@@ -21,7 +21,7 @@ Every function takes ``now``: the tests move time by passing it, never by sleepi
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -39,6 +39,7 @@ from hub.connectors.base import (
     Transient,
     Unsupported,
 )
+from hub.connectors.registry import ConnectorFactory, connector_class, connector_for_channel
 from hub.extensions import db
 from hub.metrics import rollups
 from hub.metrics.days import local_day, office_zone
@@ -60,8 +61,6 @@ log = logging.getLogger(__name__)
 # A post missing from this many answers in a row is taken as deleted on the network.
 MAX_MISSES = 3
 DEFAULT_BACKOFF = timedelta(minutes=5)
-
-ConnectorFactory = Callable[[Channel], Connector]
 
 
 @dataclass(frozen=True)
@@ -92,16 +91,11 @@ def metrics_settings() -> MetricsSettings:
 
 
 def default_connector(channel: Channel) -> Connector:
-    from hub.connectors.registry import access_for, connector_for
-
-    cfg = app_settings()
-    return connector_for(channel.network, access_for(channel, cfg), timeout=cfg.network_timeout)
+    return connector_for_channel(channel, app_settings())
 
 
 def offers(network: str, capability: Capability) -> bool:
     """Does hub's connector for ``network`` offer ``capability`` (without building one)?"""
-    from hub.connectors.registry import connector_class
-
     try:
         return capability in connector_class(network).capabilities
     except (Unsupported, ImportError):

@@ -1,11 +1,16 @@
-"""Connecting channels: the accounts hub posts to. Credentials go in and never come out."""
+"""Connecting channels: the accounts hub posts to. Credentials go in and never come out.
+
+Also the one way a channel is flagged as waiting for a new login (:func:`flag_needs_login`),
+whichever part of hub saw the network refuse its login: publishing, the inbox or the daily
+login refresh.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub import audit
 from hub.extensions import db
@@ -54,3 +59,17 @@ def connect_channel(
         with_credentials=bool(credentials),
     )
     return channel
+
+
+def flag_needs_login(channel: Channel, reason: str) -> bool:
+    """Flag ``channel`` as waiting for a new login, with ``reason`` shown on it; True if this call
+    did. Only an active channel is flagged, in one conditional update, so of several workers
+    seeing the same expired login exactly one gets True (and audits or notifies); a disabled
+    channel stays disabled. The caller commits."""
+    changed = db.session.execute(
+        update(Channel)
+        .where(Channel.id == channel.id, Channel.status == ChannelStatus.active)
+        .values(status=ChannelStatus.needs_reauth, status_message=reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return bool(changed)

@@ -48,6 +48,7 @@ from hub.connectors.base import (
     Transient,
     Unsupported,
 )
+from hub.connectors.registry import ConnectorFactory, connector_class, connector_for_channel
 from hub.extensions import db
 from hub.models import (
     Announcement,
@@ -61,6 +62,7 @@ from hub.models import (
 )
 from hub.models.types import utcnow
 from hub.public_media import public_url
+from hub.publishing.channels import flag_needs_login
 from hub.publishing.hold import active_hold
 from hub.publishing.notify import notify_channel_needs_login
 from hub.publishing.options import licence_key
@@ -68,7 +70,6 @@ from hub.publishing.rules import rules_for
 
 log = logging.getLogger(__name__)
 
-ConnectorFactory = Callable[[Channel], Connector]
 SENDABLE = (DeliveryState.pending, DeliveryState.retry_wait)
 WAITING_STATES = {
     DeliveryState.pending,
@@ -94,17 +95,8 @@ def settings() -> Settings:
     return current_app.config["HUB_SETTINGS"]
 
 
-def connector_class(network: str) -> type[Connector]:
-    from hub.connectors.registry import connector_class as registered
-
-    return registered(network)
-
-
 def default_connector(channel: Channel) -> Connector:
-    from hub.connectors.registry import access_for, connector_for
-
-    cfg = settings()
-    return connector_for(channel.network, access_for(channel, cfg), timeout=cfg.network_timeout)
+    return connector_for_channel(channel, settings())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -569,13 +561,7 @@ def _auth_expired(delivery: Delivery, token: str, exc: AuthExpired) -> str:
     from hub import audit
 
     channel = delivery.channel
-    changed = db.session.execute(
-        update(Channel)
-        .where(Channel.id == channel.id, Channel.status == ChannelStatus.active)
-        .values(status=ChannelStatus.needs_reauth, status_message=exc.message)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed:
+    if flag_needs_login(channel, exc.message):
         db.session.refresh(channel)
         audit.record("channel.needs_reauth", channel, reason=exc.message)
         notify_channel_needs_login(channel, delivery.announcement)

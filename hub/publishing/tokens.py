@@ -27,7 +27,7 @@ from typing import Any
 import requests
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from hub import audit
 from hub.extensions import db
@@ -65,10 +65,9 @@ def _settings() -> Any:
 
 
 def _connector(channel: Channel) -> Any:
-    from hub.connectors.registry import access_for, connector_for
+    from hub.connectors.registry import connector_for_channel
 
-    cfg = _settings()
-    return connector_for(channel.network, access_for(channel, cfg), timeout=cfg.network_timeout)
+    return connector_for_channel(channel, _settings())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,15 +104,10 @@ def check_channel(channel: Channel, actor: Any = None) -> CheckResult:
 
 
 def _needs_login(channel: Channel, reason: str) -> None:
+    from hub.publishing.channels import flag_needs_login
     from hub.publishing.notify import notify_channel_needs_login
 
-    changed = db.session.execute(
-        update(Channel)
-        .where(Channel.id == channel.id, Channel.status == ChannelStatus.active)
-        .values(status=ChannelStatus.needs_reauth, status_message=reason)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed:
+    if flag_needs_login(channel, reason):
         db.session.refresh(channel)
         audit.record("channel.needs_reauth", channel, reason=reason)
         notify_channel_needs_login(channel, None)

@@ -22,7 +22,16 @@ from typing import Any
 
 from hub.sandbox import engagement
 from hub.sandbox.core import Account, Media, Post, utcnow
-from hub.sandbox.graph import GraphCall, GraphError, GraphProduct, graph_time, parse_graph_time
+from hub.sandbox.graph import (
+    GraphCall,
+    GraphError,
+    GraphProduct,
+    Handler,
+    graph_time,
+    offset_page,
+    parse_graph_time,
+    pick,
+)
 
 NETWORK = "facebook"
 POST_DEFAULT_FIELDS = ("created_time", "message", "id")
@@ -85,36 +94,17 @@ def insight(post: Post, name: str, value: Any) -> dict[str, Any]:
     }
 
 
-def pick(values: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-    """The fields asked for that have a value; Graph always includes the id."""
-    return {f: values[f] for f in ["id", *fields] if values.get(f) is not None}
-
-
-def unsupported(object_id: str, method: str) -> GraphError:
-    return GraphError(
-        100,
-        f"Unsupported {method.lower()} request. Object with ID '{object_id}' does not exist, "
-        "cannot be loaded due to missing permissions, or does not support this operation. "
-        "Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
-        subcode=33,
-    )
-
-
 class FacebookPages(GraphProduct):
     network = NETWORK
     edges = frozenset({"feed", "posts", "published_posts", "photos"})
-
-    @property
-    def _objects(self) -> dict[str, str]:
-        return self.state.bucket("facebook.objects")
-
-    def owns(self, object_id: str) -> bool:
-        return object_id in self._objects
+    not_found_hint = (
+        "Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api"
+    )
 
     def usage_owner(self, call: GraphCall) -> str | None:
         return call.object_id.split("_")[0] or None
 
-    def _kind(self, object_id: str) -> str | None:
+    def kind_of(self, object_id: str) -> str | None:
         with self.state.lock:
             kind = self._objects.get(object_id)
             if kind is None and object_id.isdigit():
@@ -127,9 +117,8 @@ class FacebookPages(GraphProduct):
         slug = page.username if not page.username.startswith("sandbox_") else page.id
         return f"https://www.facebook.com/{slug}"
 
-    def handle(self, call: GraphCall) -> dict[str, Any]:
-        kind = self._kind(call.object_id)
-        routes = {
+    def routes(self) -> dict[tuple[str, str | None, str], Handler]:
+        return {
             ("page", None, "GET"): self._page,
             ("page", "feed", "POST"): self._create_post,
             ("page", "feed", "GET"): self._list_posts,
@@ -137,15 +126,11 @@ class FacebookPages(GraphProduct):
             ("page", "published_posts", "GET"): self._list_posts,
             ("page", "photos", "POST"): self._upload_photo,
             ("post", None, "GET"): self._post,
-            ("post", None, "DELETE"): self._delete_post,
+            ("post", None, "DELETE"): self.delete,
             ("post", "insights", "GET"): self._post_insights,
             ("photo", None, "GET"): self._photo,
+            **self._comment_routes(),
         }
-        routes.update(self._comment_routes())
-        handler = routes.get((kind or "", call.edge, call.method))
-        if handler is None:
-            raise unsupported(call.object_id, call.method)
-        return handler(call)
 
     # -- pages --------------------------------------------------------------------------------
 
@@ -223,9 +208,7 @@ class FacebookPages(GraphProduct):
         }
 
     def _post_insights(self, call: GraphCall) -> dict[str, Any]:
-        post = self.state.post(NETWORK, call.object_id)
-        if post is None or post.deleted:
-            raise unsupported(call.object_id, call.method)
+        post = self.existing(call)
         names = [m.strip() for m in (call.params.get("metric") or "").split(",") if m.strip()]
         if not names:
             raise GraphError(
@@ -341,12 +324,6 @@ class FacebookPages(GraphProduct):
         until = call.params.get("until")
         start = parse_graph_time(since, "since") if since else None
         end = parse_graph_time(until, "until") if until else None
-        try:
-            limit = min(max(int(call.params.get("limit", 25)), 1), 100)
-        except ValueError:
-            raise GraphError(100, "(#100) The parameter limit must be a number") from None
-        after = call.params.get("after")
-        offset = int(base64.b64decode(after).decode()) if after else 0
         posts = sorted(
             (
                 p
@@ -361,34 +338,17 @@ class FacebookPages(GraphProduct):
             key=lambda p: (p.created_at, p.id),
             reverse=True,
         )
-        page = posts[offset : offset + limit]
         fields = call.fields(POST_DEFAULT_FIELDS)
-        body: dict[str, Any] = {"data": [self._post_json(p, fields, call) for p in page]}
-        if page:
-            cursor = base64.b64encode(str(offset + len(page)).encode()).decode()
-            body["paging"] = {
-                "cursors": {
-                    "before": base64.b64encode(str(offset).encode()).decode(),
-                    "after": cursor,
-                }
-            }
-            if offset + len(page) < len(posts):
-                body["paging"]["next"] = call.next_url(after=cursor)
-        return body
+        return offset_page(
+            call,
+            posts,
+            lambda p: self._post_json(p, fields, call),
+            default_limit=25,
+            before=True,
+        )
 
     def _post(self, call: GraphCall) -> dict[str, Any]:
-        post = self.state.post(NETWORK, call.object_id)
-        if post is None or post.deleted:
-            raise unsupported(call.object_id, call.method)
-        return self._post_json(post, call.fields(POST_DEFAULT_FIELDS), call)
-
-    def _delete_post(self, call: GraphCall) -> dict[str, Any]:
-        with self.state.lock:
-            post = self.state.post(NETWORK, call.object_id)
-            if post is None or post.deleted:
-                raise unsupported(call.object_id, call.method)
-            post.deleted = True
-        return {"success": True}
+        return self._post_json(self.existing(call), call.fields(POST_DEFAULT_FIELDS), call)
 
     # -- photos -------------------------------------------------------------------------------
 
@@ -430,7 +390,7 @@ class FacebookPages(GraphProduct):
     def _photo(self, call: GraphCall) -> dict[str, Any]:
         photo = self.state.get_media(NETWORK, call.object_id)
         if photo is None:
-            raise unsupported(call.object_id, call.method)
+            raise self.not_found(call)
         values = {
             "id": photo.id,
             "name": photo.extra.get("caption") or None,
@@ -449,7 +409,7 @@ class FacebookPages(GraphProduct):
     # threads are two levels deep: an answer to a reply joins the reply's top-level comment.
     # Cursors name the last comment seen, so new comments never shift a stored position.
 
-    def _comment_routes(self) -> dict[tuple[str, str | None, str], Any]:
+    def _comment_routes(self) -> dict[tuple[str, str | None, str], Handler]:
         return {
             ("post", "comments", "GET"): self._list_comments,
             ("photo", "comments", "GET"): self._list_comments,
@@ -458,7 +418,7 @@ class FacebookPages(GraphProduct):
             ("comment", "comments", "POST"): self._create_comment,
             ("comment", None, "GET"): self._comment,
             ("comment", None, "POST"): self._update_comment,
-            ("comment", None, "DELETE"): self._delete_comment,
+            ("comment", None, "DELETE"): self.delete,
         }
 
     @property
@@ -512,15 +472,10 @@ class FacebookPages(GraphProduct):
         return moment, comment_id
 
     def _list_comments(self, call: GraphCall) -> dict[str, Any]:
-        parent = self.state.post(NETWORK, call.object_id)
-        if parent is None or parent.deleted:
-            raise unsupported(call.object_id, call.method)
+        parent = self.existing(call)
         stream = call.params.get("filter") == "stream" and not parent.is_comment
         newest_first = call.params.get("order") == "reverse_chronological"
-        try:
-            limit = min(max(int(call.params.get("limit", 25)), 1), 100)
-        except ValueError:
-            raise GraphError(100, "(#100) The parameter limit must be a number") from None
+        limit = call.limit(25)
         comments = sorted(
             (
                 p
@@ -559,9 +514,7 @@ class FacebookPages(GraphProduct):
         return body
 
     def _create_comment(self, call: GraphCall) -> dict[str, Any]:
-        target = self.state.post(NETWORK, call.object_id)
-        if target is None or target.deleted:
-            raise unsupported(call.object_id, call.method)
+        target = self.existing(call)
         message = call.params.get("message", "")
         if not message.strip():
             raise GraphError(100, "(#100) Missing message or attachment")
@@ -571,16 +524,12 @@ class FacebookPages(GraphProduct):
         return {"id": comment.id}
 
     def _comment(self, call: GraphCall) -> dict[str, Any]:
-        comment = self.state.post(NETWORK, call.object_id)
-        if comment is None or comment.deleted:
-            raise unsupported(call.object_id, call.method)
-        return self._comment_json(comment, call.fields(("created_time", "from", "message", "id")))
+        fields = call.fields(("created_time", "from", "message", "id"))
+        return self._comment_json(self.existing(call), fields)
 
     def _update_comment(self, call: GraphCall) -> dict[str, Any]:
         with self.state.lock:
-            comment = self.state.post(NETWORK, call.object_id)
-            if comment is None or comment.deleted:
-                raise unsupported(call.object_id, call.method)
+            comment = self.existing(call)
             root = self.state.post(NETWORK, comment.root_id or "")
             if "is_hidden" in call.params:
                 if root is not None and comment.account_id == root.account_id:
@@ -590,14 +539,6 @@ class FacebookPages(GraphProduct):
                 if root is None or comment.account_id != root.account_id:
                     raise GraphError(200, "(#200) Only the author can edit a comment")
                 comment.text = call.params["message"]
-        return {"success": True}
-
-    def _delete_comment(self, call: GraphCall) -> dict[str, Any]:
-        with self.state.lock:
-            comment = self.state.post(NETWORK, call.object_id)
-            if comment is None or comment.deleted:
-                raise unsupported(call.object_id, call.method)
-            comment.deleted = True
         return {"success": True}
 
     def add_comment(self, post: Post, text: str, author: Account) -> Post:

@@ -1,4 +1,4 @@
-"""The Graph API's common ground, shared by Facebook Pages (``facebook.py``) and, later, Instagram.
+"""The Graph API's common ground, shared by Facebook Pages (``facebook.py``) and Instagram.
 
 Both networks live under one URL space, ``/vNN.N/{object-id}[/{edge}]``, with one way of
 authenticating (``access_token`` in the query or form), one error body
@@ -7,17 +7,22 @@ headers (``x-app-usage``, ``x-business-use-case-usage``). This module owns those
 is a :class:`GraphProduct` that answers for the objects and edges it knows. Which network a
 request belongs to (for faults and the log) is decided by the object id: a known object belongs
 to the product that made it; an unknown id goes to the product whose edge is asked for.
+
+What Graph does the same way on both networks is here too, so the two products cannot drift
+apart: routing a call by (object kind, edge, method), the "object does not exist" refusal,
+``fields`` picking, ``limit`` and offset-cursor paging, and deleting an object.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
 import secrets
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -117,6 +122,11 @@ def parse_graph_time(value: str, name: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def pick(values: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+    """The fields asked for that have a value; Graph always includes the id."""
+    return {f: values[f] for f in ["id", *fields] if values.get(f) is not None}
+
+
 def split_fields(value: str | None, default: Sequence[str]) -> list[str]:
     """Top-level names of a ``fields`` list (nested ``attachments{media}`` -> ``attachments``)."""
     if not value:
@@ -157,6 +167,13 @@ class GraphCall:
         value = self.params.get(name)
         return default if value is None else value.lower() not in ("false", "0")
 
+    def limit(self, default: int) -> int:
+        """``limit``: how many one page holds (1 to 100), ``default`` when not asked."""
+        try:
+            return min(max(int(self.params.get("limit", default)), 1), 100)
+        except ValueError:
+            raise GraphError(100, "(#100) The parameter limit must be a number") from None
+
     def next_url(self, **changes: str) -> str:
         params = {k: v for k, v in self.params.items(multi=False)}
         params.update(changes)
@@ -164,23 +181,105 @@ class GraphCall:
         return f"{self.request.host_url}{path}?{urlencode(params)}"
 
 
+def _offset_cursor(offset: int) -> str:
+    return base64.b64encode(str(offset).encode()).decode()
+
+
+def offset_page(
+    call: GraphCall,
+    items: Sequence[Any],
+    render: Callable[[Any], dict[str, Any]],
+    *,
+    default_limit: int,
+    before: bool = False,
+) -> dict[str, Any]:
+    """One page of ``items`` (already in order), as Graph pages an edge: ``limit`` items after
+    the ``after`` cursor (an offset), with ``paging.cursors`` (``before`` too if asked) and a
+    ``next`` link while more are left."""
+    limit = call.limit(default_limit)
+    after = call.params.get("after")
+    offset = int(base64.b64decode(after).decode()) if after else 0
+    page = items[offset : offset + limit]
+    body: dict[str, Any] = {"data": [render(item) for item in page]}
+    if page:
+        cursor = _offset_cursor(offset + len(page))
+        cursors = {"after": cursor}
+        if before:
+            cursors = {"before": _offset_cursor(offset), **cursors}
+        body["paging"] = {"cursors": cursors}
+        if offset + len(page) < len(items):
+            body["paging"]["next"] = call.next_url(after=cursor)
+    return body
+
+
+Handler = Callable[[GraphCall], dict[str, Any]]
+
+
 class GraphProduct(ABC):
-    """One network on the Graph API: the objects it keeps and the edges it answers."""
+    """One network on the Graph API: the objects it keeps and the edges it answers.
+
+    A product says what kind each object id is (:meth:`kind_of`) and which handler answers
+    which (kind, edge, method) (:meth:`routes`); :meth:`handle` does the rest, as Graph does:
+    anything else is "object does not exist".
+    """
 
     network: str
     #: edges that belong to this network: an unknown id asked for one of them is its account
     edges: frozenset[str]
+    #: words the network adds to its "does not exist" refusal (Facebook points to its docs)
+    not_found_hint: str = ""
 
     def __init__(self, state: SandboxState) -> None:
         self.state = state
 
-    @abstractmethod
+    @property
+    def _objects(self) -> dict[str, str]:
+        """The kind of every object this network made, by id."""
+        return self.state.bucket(f"{self.network}.objects")
+
     def owns(self, object_id: str) -> bool:
         """Is this a known object of this network?"""
+        return object_id in self._objects
 
     @abstractmethod
+    def kind_of(self, object_id: str) -> str | None:
+        """What the object is (``"page"``, ``"post"``, ...), or None if unknown."""
+
+    @abstractmethod
+    def routes(self) -> dict[tuple[str, str | None, str], Handler]:
+        """The handler for each (object kind, edge or None, HTTP method)."""
+
     def handle(self, call: GraphCall) -> dict[str, Any]:
         """Answer the call or raise :class:`GraphError`."""
+        kind = self.kind_of(call.object_id)
+        handler = self.routes().get((kind or "", call.edge, call.method))
+        if handler is None:
+            raise self.not_found(call)
+        return handler(call)
+
+    def not_found(self, call: GraphCall) -> GraphError:
+        """Graph's refusal of an object that does not exist (or not for this call)."""
+        message = (
+            f"Unsupported {call.method.lower()} request. Object with ID '{call.object_id}' does "
+            "not exist, cannot be loaded due to missing permissions, or does not support this "
+            "operation."
+        )
+        return GraphError(
+            100, f"{message} {self.not_found_hint}" if self.not_found_hint else message, subcode=33
+        )
+
+    def existing(self, call: GraphCall) -> Post:
+        """The post or comment the call names; :meth:`not_found` if unknown or deleted."""
+        found = self.state.post(self.network, call.object_id)
+        if found is None or found.deleted:
+            raise self.not_found(call)
+        return found
+
+    def delete(self, call: GraphCall) -> dict[str, Any]:
+        """``DELETE /{id}`` of a post or comment: gone from then on."""
+        with self.state.lock:
+            self.existing(call).deleted = True
+        return {"success": True}
 
     @abstractmethod
     def add_comment(self, post: Post, text: str, author: Account) -> Post:

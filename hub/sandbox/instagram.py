@@ -41,7 +41,16 @@ from typing import Any
 import requests
 
 from hub.sandbox.core import Account, FaultKind, Media, Post, utcnow
-from hub.sandbox.graph import GraphCall, GraphError, GraphProduct, graph_time, parse_graph_time
+from hub.sandbox.graph import (
+    GraphCall,
+    GraphError,
+    GraphProduct,
+    Handler,
+    graph_time,
+    offset_page,
+    parse_graph_time,
+    pick,
+)
 
 NETWORK = "instagram"
 USER_PREFIX = "178414"
@@ -58,28 +67,11 @@ INSIGHT_METRICS = ("views", "reach", "likes", "comments", "shares", "saved", "to
 RETIRED_METRICS = ("impressions", "plays", "video_views", "clips_replays_count")
 
 
-def _pick(values: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-    return {f: values[f] for f in ["id", *fields] if values.get(f) is not None}
-
-
-def _not_found(object_id: str, method: str) -> GraphError:
-    return GraphError(
-        100,
-        f"Unsupported {method.lower()} request. Object with ID '{object_id}' does not exist, "
-        "cannot be loaded due to missing permissions, or does not support this operation.",
-        subcode=33,
-    )
-
-
 class InstagramAccounts(GraphProduct):
     network = NETWORK
     edges = frozenset(
         {"media", "media_publish", "content_publishing_limit", "comments", "replies", "insights"}
     )
-
-    @property
-    def _objects(self) -> dict[str, str]:
-        return self.state.bucket("instagram.objects")
 
     @property
     def _containers(self) -> dict[str, dict[str, Any]]:
@@ -95,7 +87,7 @@ class InstagramAccounts(GraphProduct):
     def usage_owner(self, call: GraphCall) -> str | None:
         return call.object_id if call.object_id.startswith(USER_PREFIX) else None
 
-    def _kind(self, object_id: str) -> str | None:
+    def kind_of(self, object_id: str) -> str | None:
         with self.state.lock:
             kind = self._objects.get(object_id)
             if kind is None and object_id.startswith(USER_PREFIX) and object_id.isdigit():
@@ -108,8 +100,10 @@ class InstagramAccounts(GraphProduct):
             call.object_id == "oauth" and call.edge == "access_token"
         ):
             return self._refresh_token(call)
-        kind = self._kind(call.object_id)
-        routes = {
+        return super().handle(call)
+
+    def routes(self) -> dict[tuple[str, str | None, str], Handler]:
+        return {
             ("user", None, "GET"): self._user,
             ("user", "media", "POST"): self._create_container,
             ("user", "media", "GET"): self._list_media,
@@ -121,14 +115,10 @@ class InstagramAccounts(GraphProduct):
             ("media", "insights", "GET"): self._insights,
             ("comment", None, "GET"): self._comment,
             ("comment", None, "POST"): self._hide,
-            ("comment", None, "DELETE"): self._delete_comment,
+            ("comment", None, "DELETE"): self.delete,
             ("comment", "replies", "GET"): self._replies,
             ("comment", "replies", "POST"): self._reply,
         }
-        handler = routes.get((kind or "", call.edge, call.method))
-        if handler is None:
-            raise _not_found(call.object_id, call.method)
-        return handler(call)
 
     # -- logins -------------------------------------------------------------------------------
 
@@ -159,7 +149,7 @@ class InstagramAccounts(GraphProduct):
             "followers_count": user.followers,
             "media_count": len(self._posts_of(user.id)),
         }
-        return _pick(values, call.fields(USER_FIELDS))
+        return pick(values, call.fields(USER_FIELDS))
 
     def _posts_of(self, user_id: str) -> list[Post]:
         posts = [
@@ -328,7 +318,7 @@ class InstagramAccounts(GraphProduct):
                 ),
                 "media_type": container["type"],
             }
-        return _pick(values, call.fields(("status_code",)))
+        return pick(values, call.fields(("status_code",)))
 
     # -- publishing ---------------------------------------------------------------------------
 
@@ -419,40 +409,22 @@ class InstagramAccounts(GraphProduct):
             ),
             "alt_text": post.media[0].alt_text if post.media else None,
         }
-        return _pick(values, fields)
+        return pick(values, fields)
 
     def _media(self, call: GraphCall) -> dict[str, Any]:
-        post = self.state.post(NETWORK, call.object_id)
-        if post is None or post.deleted:
-            raise _not_found(call.object_id, call.method)
-        return self._media_json(post, call.fields(MEDIA_FIELDS))
+        return self._media_json(self.existing(call), call.fields(MEDIA_FIELDS))
 
     def _list_media(self, call: GraphCall) -> dict[str, Any]:
         since = call.params.get("since")
         start = parse_graph_time(since, "since") if since else None
-        try:
-            limit = min(max(int(call.params.get("limit", 25)), 1), 100)
-        except ValueError:
-            raise GraphError(100, "(#100) The parameter limit must be a number") from None
-        after = call.params.get("after")
-        offset = int(base64.b64decode(after).decode()) if after else 0
         posts = [
             p for p in self._posts_of(call.object_id) if start is None or p.created_at >= start
         ]
-        page = posts[offset : offset + limit]
         fields = call.fields(MEDIA_FIELDS)
-        body: dict[str, Any] = {"data": [self._media_json(p, fields) for p in page]}
-        if page:
-            cursor = base64.b64encode(str(offset + len(page)).encode()).decode()
-            body["paging"] = {"cursors": {"after": cursor}}
-            if offset + len(page) < len(posts):
-                body["paging"]["next"] = call.next_url(after=cursor)
-        return body
+        return offset_page(call, posts, lambda p: self._media_json(p, fields), default_limit=25)
 
     def _insights(self, call: GraphCall) -> dict[str, Any]:
-        post = self.state.post(NETWORK, call.object_id)
-        if post is None or post.deleted:
-            raise _not_found(call.object_id, call.method)
+        post = self.existing(call)
         wanted = [m for m in call.params.get("metric", "").split(",") if m]
         for metric in wanted:
             if metric in RETIRED_METRICS:
@@ -503,7 +475,7 @@ class InstagramAccounts(GraphProduct):
                     for r in replies
                 ]
             }
-        return _pick(values, fields)
+        return pick(values, fields)
 
     def _children(self, parent_id: str) -> list[Post]:
         found = [
@@ -512,21 +484,8 @@ class InstagramAccounts(GraphProduct):
         return sorted(found, key=lambda p: (p.created_at, p.id))
 
     def _listing(self, call: GraphCall, items: list[Post]) -> dict[str, Any]:
-        try:
-            limit = min(max(int(call.params.get("limit", 50)), 1), 100)
-        except ValueError:
-            raise GraphError(100, "(#100) The parameter limit must be a number") from None
-        after = call.params.get("after")
-        offset = int(base64.b64decode(after).decode()) if after else 0
-        page = items[offset : offset + limit]
         fields = call.fields(("text", "timestamp"))
-        body: dict[str, Any] = {"data": [self._comment_json(c, fields) for c in page]}
-        if page:
-            cursor = base64.b64encode(str(offset + len(page)).encode()).decode()
-            body["paging"] = {"cursors": {"after": cursor}}
-            if offset + len(page) < len(items):
-                body["paging"]["next"] = call.next_url(after=cursor)
-        return body
+        return offset_page(call, items, lambda c: self._comment_json(c, fields), default_limit=50)
 
     def _comments(self, call: GraphCall) -> dict[str, Any]:
         # Newest first, as Instagram lists them.
@@ -536,16 +495,11 @@ class InstagramAccounts(GraphProduct):
         return self._listing(call, self._children(call.object_id))
 
     def _comment(self, call: GraphCall) -> dict[str, Any]:
-        comment = self.state.post(NETWORK, call.object_id)
-        if comment is None or comment.deleted:
-            raise _not_found(call.object_id, call.method)
-        return self._comment_json(comment, call.fields(("text", "timestamp")))
+        return self._comment_json(self.existing(call), call.fields(("text", "timestamp")))
 
     def _reply(self, call: GraphCall) -> dict[str, Any]:
-        parent = self.state.post(NETWORK, call.object_id)
+        parent = self.existing(call)
         message = call.params.get("message", "").strip()
-        if parent is None or parent.deleted:
-            raise _not_found(call.object_id, call.method)
         if not message:
             raise GraphError(100, "(#100) The parameter message is required")
         media = self.state.post(NETWORK, parent.root_id or "")
@@ -556,18 +510,7 @@ class InstagramAccounts(GraphProduct):
         if "hide" not in call.params:
             raise GraphError(100, "(#100) The parameter hide is required")
         with self.state.lock:
-            comment = self.state.post(NETWORK, call.object_id)
-            if comment is None or comment.deleted:
-                raise _not_found(call.object_id, call.method)
-            comment.hidden = call.flag("hide", False)
-        return {"success": True}
-
-    def _delete_comment(self, call: GraphCall) -> dict[str, Any]:
-        with self.state.lock:
-            comment = self.state.post(NETWORK, call.object_id)
-            if comment is None or comment.deleted:
-                raise _not_found(call.object_id, call.method)
-            comment.deleted = True
+            self.existing(call).hidden = call.flag("hide", False)
         return {"success": True}
 
     def _add(self, parent: Post, text: str, author_id: str) -> Post:

@@ -756,12 +756,16 @@ class XApi(NetworkApi):
                 raise invalid(
                     "Segments do not add up to provided total file size.", media_id=media_id
                 )
-            if media.kind == "video":
-                # Video is processed asynchronously on X: the client polls STATUS.
-                media.extra["processing"] = {"state": "pending", "check_after_secs": 1}
-            else:
-                media.ready = True
+            self._received(media)
         return json_response({"data": self._media_json(media)})
+
+    def _received(self, media: Media) -> None:
+        """Every byte is in: an image is ready now; a video is processed first, asynchronously
+        as on X (the client polls STATUS). Call with the state's lock held."""
+        if media.kind == "video":
+            media.extra["processing"] = {"state": "pending", "check_after_secs": 1}
+        else:
+            media.ready = True
 
     def _status(self, request: Request, account: Account) -> Response:
         if (request.args.get("command") or "STATUS").upper() != "STATUS":
@@ -795,10 +799,7 @@ class XApi(NetworkApi):
         with self.state.lock:
             media.segments[0] = data
             media.assemble()
-            if media.kind == "video":
-                media.extra["processing"] = {"state": "pending", "check_after_secs": 1}
-            else:
-                media.ready = True
+            self._received(media)
         return json_response({"data": self._media_json(media)})
 
     def _metadata(self, request: Request, account: Account) -> Response:

@@ -37,7 +37,7 @@ def _status(announcement_id: int) -> str:
 
 
 def test_compose_fix_submit_and_approve(
-    live_server: str, chromium: Any, make_user, make_channel
+    english, live_server: str, chromium: Any, make_user, make_channel
 ) -> None:
     base = live_server
     author = make_user("editor", "approver", name="Ella Editor")

@@ -75,7 +75,7 @@ def _published_post(make_user, channel) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_a_moderator_answers_with_a_saved_reply(
-    live_server: str, chromium: Any, make_user, make_channel, sandbox
+    english, live_server: str, chromium: Any, make_user, make_channel, sandbox
 ) -> None:
     base = live_server
     page_channel = make_channel("facebook", name="Stadt Bochum", external_id=PAGE_ID)

@@ -18,7 +18,7 @@ pytestmark = [
 
 
 def test_admin_pages_are_csp_clean_and_list_actions_work(
-    live_server: str, chromium: Any, make_user, make_channel
+    english, live_server: str, chromium: Any, make_user, make_channel
 ) -> None:
     base = live_server
     admin = make_user("admin", "editor")
@@ -42,8 +42,8 @@ def test_admin_pages_are_csp_clean_and_list_actions_work(
     # "With selected" -> "Switch off" runs without an inline onclick.
     page.goto(f"{base}/admin/channels/")
     page.locator(f'input.action-checkbox[value="{switch_off.id}"]').check()
-    page.get_by_role("button", name="Mit Auswahl").or_(
-        page.get_by_role("link", name="Mit Auswahl")
+    page.get_by_role("button", name="With selected").or_(
+        page.get_by_role("link", name="With selected")
     ).click()
     page.locator('[data-hub-action="disable"]').click()
     expect(page.locator(".alert-success")).to_contain_text("1 channel(s) switched off.")

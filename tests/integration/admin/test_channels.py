@@ -88,7 +88,7 @@ def test_empty_credentials_keep_the_stored_ones_and_new_ones_replace(
 
 
 def test_invalid_credentials_are_refused_without_echoing_them(
-    make_user, make_channel, client_for
+    english, make_user, make_channel, client_for
 ) -> None:
     channel = make_channel("x", credentials={"access_token": "old"})
     client = client_for(make_user("admin"))
@@ -139,7 +139,9 @@ def test_switching_off_is_audited_as_disabled(make_user, make_channel, client_fo
     assert db.session.get(Channel, second.id).status == "disabled"
 
 
-def test_a_duplicate_account_shows_words_not_sql(make_user, make_channel, client_for) -> None:
+def test_a_duplicate_account_shows_words_not_sql(
+    english, make_user, make_channel, client_for
+) -> None:
     existing = make_channel("x", credentials={"access_token": SECRET})
     client = client_for(make_user("admin"))
     response = post_form(

@@ -66,7 +66,7 @@ def test_editor_composes_with_image_variants_and_berlin_time(
 
 
 def test_every_problem_is_shown_next_to_its_field_and_nothing_saved(
-    make_user, make_channel, client_for
+    english, make_user, make_channel, client_for
 ) -> None:
     x, yt = make_channel("x"), make_channel("youtube")
     client = client_for(make_user("editor"))
@@ -252,7 +252,9 @@ def test_editing_removes_media_and_records_the_edit(make_user, make_channel, cli
     assert "media.uploaded" in actions
 
 
-def test_a_stale_edit_is_refused_with_a_clear_message(make_user, make_channel, client_for) -> None:
+def test_a_stale_edit_is_refused_with_a_clear_message(
+    english, make_user, make_channel, client_for
+) -> None:
     editor, colleague = make_user("editor"), make_user("editor")
     x = make_channel("x")
     mine = client_for(editor)
@@ -298,7 +300,7 @@ def test_a_stale_edit_is_refused_with_a_clear_message(make_user, make_channel, c
     assert db.session.get(Announcement, ann.id).body == "zwei"
 
 
-def test_a_bad_date_is_reported_not_ignored(make_user, make_channel, client_for) -> None:
+def test_a_bad_date_is_reported_not_ignored(english, make_user, make_channel, client_for) -> None:
     x = make_channel("x")
     client = client_for(make_user("editor"))
     response = post_form(
@@ -333,7 +335,9 @@ def test_a_file_that_is_no_image_is_refused(make_user, make_channel, client_for)
     assert db.session.query(MediaAsset).count() == 0
 
 
-def test_a_cancelled_announcement_cannot_be_edited(make_user, make_channel, client_for) -> None:
+def test_a_cancelled_announcement_cannot_be_edited(
+    english, make_user, make_channel, client_for
+) -> None:
     x = make_channel("x")
     client = client_for(make_user("editor"))
     post_form(client, NEW, {"title": "t", "body": "eins", "channels": [str(x.id)]})

@@ -21,7 +21,9 @@ def _by_channel(response: Any) -> dict[int, dict[str, Any]]:
     return {c["channel_id"]: c for c in response.get_json()["channels"]}
 
 
-def test_x_counts_weighted_and_every_url_as_23(make_user, make_channel, client_for) -> None:
+def test_x_counts_weighted_and_every_url_as_23(
+    english, make_user, make_channel, client_for
+) -> None:
     x, facebook = make_channel("x"), make_channel("facebook")
     client = client_for(make_user("editor"))
     body = "Mehr: https://www.bochum.de/" + "a" * 120
@@ -58,7 +60,7 @@ def test_link_is_appended_where_the_network_has_no_link_field(
 
 
 def test_over_the_limit_and_media_problems_are_reported(
-    make_user, make_channel, client_for
+    english, make_user, make_channel, client_for
 ) -> None:
     x, insta, yt = make_channel("x"), make_channel("instagram"), make_channel("youtube")
     client = client_for(make_user("editor"))

@@ -33,7 +33,7 @@ def _states(ann_id: int) -> set[str]:
 
 
 def test_admin_holds_everything_banner_everywhere_then_triages(
-    make_user, make_channel, client_for
+    english, make_user, make_channel, client_for
 ) -> None:
     ann, editor = _approved(make_user, make_channel, "x", "facebook")
     admin = client_for(make_user("admin"))
@@ -128,7 +128,7 @@ def test_editor_retries_a_failed_delivery_from_the_page(
 
 
 def test_editor_marks_needs_review_as_published_with_a_link(
-    make_user, make_channel, client_for
+    english, make_user, make_channel, client_for
 ) -> None:
     ann, editor = _approved(make_user, make_channel, "facebook")
     (delivery_id,) = pipeline.dispatch_due().publish

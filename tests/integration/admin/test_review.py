@@ -34,7 +34,9 @@ def _status(ann_id: int) -> str:
     return db.session.get(Announcement, ann_id).status
 
 
-def test_editor_submits_and_another_person_approves(make_user, make_channel, client_for) -> None:
+def test_editor_submits_and_another_person_approves(
+    english, make_user, make_channel, client_for
+) -> None:
     editor, approver = make_user("editor"), make_user("approver")
     ann = _draft(editor, [make_channel("x")])
     author = client_for(editor)
@@ -53,7 +55,7 @@ def test_editor_submits_and_another_person_approves(make_user, make_channel, cli
     assert _status(ann.id) == AnnouncementStatus.scheduled
 
 
-def test_the_author_cannot_approve_their_own(make_user, make_channel, client_for) -> None:
+def test_the_author_cannot_approve_their_own(english, make_user, make_channel, client_for) -> None:
     both = make_user("editor", "approver")
     ann = _draft(both, [make_channel("x")], submitted=True)
     client = client_for(both)
@@ -72,7 +74,7 @@ def test_the_author_cannot_approve_their_own(make_user, make_channel, client_for
 
 
 def test_send_back_needs_a_comment_which_the_author_then_sees(
-    make_user, make_channel, client_for
+    english, make_user, make_channel, client_for
 ) -> None:
     editor, approver = make_user("editor"), make_user("approver")
     ann = _draft(editor, [make_channel("x")], submitted=True)
@@ -103,7 +105,9 @@ def test_cancel_stops_pending_deliveries(make_user, make_channel, client_for) ->
     assert db.session.scalars(db.select(Delivery)).one().state == DeliveryState.cancelled
 
 
-def test_a_step_on_a_changed_announcement_is_refused(make_user, make_channel, client_for) -> None:
+def test_a_step_on_a_changed_announcement_is_refused(
+    english, make_user, make_channel, client_for
+) -> None:
     editor, approver = make_user("editor"), make_user("approver")
     ann = _draft(editor, [make_channel("x")], submitted=True)
     reviewer = client_for(approver)
@@ -119,7 +123,9 @@ def test_a_step_on_a_changed_announcement_is_refused(make_user, make_channel, cl
     assert _status(ann.id) == AnnouncementStatus.in_review
 
 
-def test_submit_reports_what_blocks_publishing(make_user, make_channel, client_for) -> None:
+def test_submit_reports_what_blocks_publishing(
+    english, make_user, make_channel, client_for
+) -> None:
     editor = make_user("editor")
     x = make_channel("x")
     ann = _draft(editor, [x])
@@ -133,7 +139,7 @@ def test_submit_reports_what_blocks_publishing(make_user, make_channel, client_f
 
 
 def test_detail_shows_preview_and_deliveries(
-    make_user, make_channel, make_media, client_for
+    english, make_user, make_channel, make_media, client_for
 ) -> None:
     editor = make_user("editor")
     x, insta = make_channel("x"), make_channel("instagram")

@@ -51,7 +51,7 @@ def test_admin_creates_a_person_who_can_then_log_in(app, make_user, client_for) 
     login(app.test_client(), user.email, "ein langes Passwort")
 
 
-def test_a_short_password_is_refused(make_user, client_for) -> None:
+def test_a_short_password_is_refused(english, make_user, client_for) -> None:
     client = client_for(make_user("admin"))
     response = post_form(
         client,
@@ -117,7 +117,7 @@ def test_deactivating_someone_ends_their_sessions(make_user, client_for) -> None
     assert theirs.get("/admin/").status_code == 302  # logged out
 
 
-def test_an_admin_cannot_lock_themselves_out(make_user, client_for) -> None:
+def test_an_admin_cannot_lock_themselves_out(english, make_user, client_for) -> None:
     admin = make_user("admin")
     client = client_for(admin)
     response = post_form(

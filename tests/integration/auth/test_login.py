@@ -29,7 +29,9 @@ def test_logins_and_failures_are_audited(app, make_user) -> None:
     assert actions[-2:] == ["login.failed", "login"]
 
 
-def test_account_waits_after_too_many_failures_even_with_the_right_password(app, make_user) -> None:
+def test_account_waits_after_too_many_failures_even_with_the_right_password(
+    english, app, make_user
+) -> None:
     user = make_user("editor")
     client = app.test_client()
     for _ in range(LOCKOUT_FAILURES):

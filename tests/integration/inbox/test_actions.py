@@ -125,7 +125,7 @@ def _reply_directly(comment: Comment, text: str) -> str:
 
 
 def test_after_a_crash_an_unknown_reply_goes_to_a_person(
-    citizen_comment, make_user, sandbox
+    english, citizen_comment, make_user, sandbox
 ) -> None:
     moderator = make_user("moderator")
     comment = citizen_comment("x")
@@ -150,7 +150,9 @@ def test_after_a_crash_an_unknown_reply_goes_to_a_person(
     )
 
 
-def test_hide_show_and_delete_with_a_reason_on_record(citizen_comment, make_user, sandbox) -> None:
+def test_hide_show_and_delete_with_a_reason_on_record(
+    english, citizen_comment, make_user, sandbox
+) -> None:
     moderator = make_user("moderator")
     comment = citizen_comment("facebook", "Ihr seid alle Idioten!")
     hide = actions.request_action(comment, "hide", moderator)
@@ -187,7 +189,7 @@ def replies_or_self(sandbox, comment: Comment) -> dict:  # type: ignore[no-untyp
     return {c["id"]: c for c in sandbox.comments(comment.channel.network)}[comment.remote_id]
 
 
-def test_what_a_network_lacks_is_refused_in_words(citizen_comment, make_user) -> None:
+def test_what_a_network_lacks_is_refused_in_words(english, citizen_comment, make_user) -> None:
     moderator = make_user("moderator")
     on_x = citizen_comment("x", "Fremder Kommentar")
     with pytest.raises(InboxError, match="hide it instead") as refused:
@@ -202,7 +204,7 @@ def test_what_a_network_lacks_is_refused_in_words(citizen_comment, make_user) ->
 
 
 def test_an_expired_login_fails_the_action_and_flags_the_channel(
-    citizen_comment, make_user, sandbox
+    english, citizen_comment, make_user, sandbox
 ) -> None:
     comment = citizen_comment("x")
     action = actions.request_action(comment, "reply", make_user("moderator"), text="Danke!")

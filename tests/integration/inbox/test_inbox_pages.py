@@ -137,7 +137,7 @@ def test_filters(app, make_user, make_channel, client_for) -> None:
 
 
 def test_the_thread_beside_its_post_with_untrusted_text_escaped(
-    citizen_comment, make_user, make_channel, client_for, sandbox
+    english, citizen_comment, make_user, make_channel, client_for, sandbox
 ) -> None:
     comment = citizen_comment(
         "facebook",
@@ -172,7 +172,7 @@ def test_the_thread_beside_its_post_with_untrusted_text_escaped(
 
 
 def test_reply_through_the_form_once_even_when_sent_twice(
-    citizen_comment, make_user, client_for, sandbox
+    english, citizen_comment, make_user, client_for, sandbox
 ) -> None:
     comment = citizen_comment("facebook")
     moderator = make_user("moderator")
@@ -200,7 +200,9 @@ def test_reply_through_the_form_once_even_when_sent_twice(
     assert 'data-own="1"' in shown and "Our reply" in shown
 
 
-def test_delete_needs_a_reason_and_a_confirmation(citizen_comment, make_user, client_for) -> None:
+def test_delete_needs_a_reason_and_a_confirmation(
+    english, citizen_comment, make_user, client_for
+) -> None:
     comment = citizen_comment("facebook", "Spam Spam Spam")
     client = client_for(make_user("moderator"))
     page = client.get(f"/admin/inbox/{comment.id}").text
@@ -244,7 +246,7 @@ def test_assign_status_tags_and_notes(citizen_comment, make_user, client_for) ->
     assert {"comment.assigned", "comment.tags", "comment.note", "comment.status"} <= audited
 
 
-def test_bulk_assign_done_and_hide(make_user, make_channel, client_for) -> None:
+def test_bulk_assign_done_and_hide(english, make_user, make_channel, client_for) -> None:
     x, flickr = make_channel("x"), make_channel("flickr")
     seed(x, 2, post_remote_id=None)
     seed(flickr, 1, start=5)
@@ -272,7 +274,9 @@ def test_bulk_assign_done_and_hide(make_user, make_channel, client_for) -> None:
     ]
 
 
-def test_someone_else_looking_or_replying_is_shown(citizen_comment, make_user, client_for) -> None:
+def test_someone_else_looking_or_replying_is_shown(
+    english, citizen_comment, make_user, client_for
+) -> None:
     comment = citizen_comment("facebook")
     mona = client_for(make_user("moderator", name="Mona Moderatorin"))
     max_ = client_for(make_user("moderator", name="Max Moderator"))

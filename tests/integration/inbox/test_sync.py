@@ -134,7 +134,7 @@ def test_the_dispatcher_syncs_each_channel_once_within_the_concurrency(
     assert {r.channel_id for r in rows} == {c.id for c in channels}
 
 
-def test_the_unit_quota_share_is_kept(publish, channel, sandbox, app) -> None:
+def test_the_unit_quota_share_is_kept(english, publish, channel, sandbox, app) -> None:
     publish("youtube")
     ch = channel("youtube")
     assert sync.sync_now(ch) == "synced"
@@ -152,7 +152,7 @@ def test_the_unit_quota_share_is_kept(publish, channel, sandbox, app) -> None:
 
 
 def test_a_post_deleted_on_the_network_does_not_stop_the_others(
-    publish, channel, sandbox, sandbox_url
+    english, publish, channel, sandbox, sandbox_url
 ) -> None:
     import requests
 

@@ -117,7 +117,7 @@ def test_dashboard_and_announcement_pages_show_charts_and_tables(
 
 
 def test_exports_hold_the_tables_and_open_data_no_personal_data(
-    with_figures, client_for, make_user
+    english, with_figures, client_for, make_user
 ) -> None:
     manager = client_for(make_user("manager"))
     response = manager.get("/admin/engagement/export/channels.csv")

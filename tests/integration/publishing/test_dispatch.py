@@ -101,7 +101,7 @@ def test_channel_without_login_makes_deliveries_wait_with_a_reason(approved, mak
     assert pipeline.dispatch_due().publish == [delivery.id]
 
 
-def test_crisis_hold_holds_everything_and_lifting_does_not_flush(approved) -> None:
+def test_crisis_hold_holds_everything_and_lifting_does_not_flush(english, approved) -> None:
     admin = approved.editor  # any user object works as the actor
     ann1 = approved("x")
     pipeline.dispatch_due()  # ann1's delivery is queued

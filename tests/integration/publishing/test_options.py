@@ -101,7 +101,7 @@ def test_youtube_settings_and_subtitles_reach_youtube(
 
 
 def test_wrong_settings_and_a_subtitle_as_attachment_are_refused(
-    make_user, make_channel, make_media, subtitle
+    english, make_user, make_channel, make_media, subtitle
 ) -> None:
     editor = make_user("editor")
     channel = make_channel("youtube")

@@ -251,7 +251,7 @@ def test_crash_before_the_call_needs_review_and_editor_resolves(
     assert "delivery.publish_again" in actions
 
 
-def test_editor_marks_a_needs_review_delivery_as_published(approved) -> None:
+def test_editor_marks_a_needs_review_delivery_as_published(english, approved) -> None:
     ann = approved("x")
     (delivery_id,) = pipeline.dispatch_due().publish
     delivery = db.session.get(Delivery, delivery_id)

@@ -49,7 +49,7 @@ def test_editor_writes_and_approver_approves(make_user, make_channel, make_media
     ]
 
 
-def test_author_who_is_also_approver_cannot_approve_own(make_user, make_channel) -> None:
+def test_author_who_is_also_approver_cannot_approve_own(english, make_user, make_channel) -> None:
     both = make_user("editor", "approver")
     x = make_channel("x")
     ann = save_announcement(AnnouncementInput(title="t", body="b", channel_ids=[x.id]), user=both)

@@ -1,0 +1,230 @@
+"""The Graph API as Facebook Pages and Instagram both speak it: one client, one error vocabulary.
+
+Both networks are the same API (``graph.facebook.com``) with the same error body, codes and
+usage headers, reached through python-facebook-api (``pyfacebook.GraphAPI``), which is
+maintained, accepts any Graph API version and takes a ``base_url`` (so the same code talks to
+the sandbox). Building that client and turning Graph's answers into hub's typed errors is
+therefore done once, in :class:`GraphConnector`, the base of
+:class:`~hub.connectors.facebook.FacebookConnector` and
+:class:`~hub.connectors.instagram.InstagramConnector`. Each names itself (``label``, ``account``)
+so every message says which network refused what, and adds only what is its own.
+
+pyfacebook reads error bodies only when the answer is JSON and keeps no HTTP status, so the
+client's ``requests`` session gets a response hook: any answer with status >= 400 is raised
+with the response attached, and :meth:`GraphConnector.error_for` turns Graph's
+``code``/``error_subcode`` (plus the status and usage headers) into hub's typed errors. Its
+"sleep when near the rate limit" is switched off: waiting is the pipeline's job
+(``RateLimited.retry_after``), not a worker thread's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+import requests
+from pyfacebook import FacebookError, GraphAPI, LibraryError
+
+from hub.connectors.base import (
+    AuthExpired,
+    ChannelAccess,
+    Connector,
+    ConnectorError,
+    RateLimited,
+    Rejected,
+    Transient,
+)
+from hub.connectors.http import answer_detail, retry_after_seconds, transport_error
+
+GRAPH_URL = "https://graph.facebook.com/"
+GRAPH_VERSION = "v23.0"
+# https://developers.facebook.com/docs/graph-api/guides/error-handling
+AUTH_CODES = frozenset({102, 104, 190, 2500})
+AUTH_SUBCODES = frozenset({458, 459, 460, 463, 464, 467, 492})
+RATE_CODES = frozenset({4, 17, 32, 341, 613, *range(80001, 80015)})
+TRANSIENT_CODES = frozenset({1, 2})
+
+
+class GraphHTTPError(Exception):
+    """An answer with an HTTP error status (raised from the session hook, response attached).
+
+    Deliberately not a ``requests.HTTPError``: pyfacebook would wrap that and lose the response.
+    """
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+def _raise_for_status(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    if response.status_code >= 400:
+        raise GraphHTTPError(response)
+
+
+def plain_reason(error: Mapping[str, Any]) -> str:
+    """The network's reason, in the words Facebook meant for people where it has them."""
+    reason = error.get("error_user_msg") or error.get("message") or "no reason given"
+    if reason.startswith("(#"):
+        reason = reason.split(")", 1)[-1].strip()
+    return str(reason)
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Retry-After, else the page's ``estimated_time_to_regain_access`` (minutes)."""
+    seconds = retry_after_seconds(headers.get("Retry-After"))
+    if seconds is not None:
+        return seconds
+    try:
+        usage = json.loads(headers.get("x-business-use-case-usage") or "{}")
+    except ValueError:
+        return None
+    minutes = [
+        float(item.get("estimated_time_to_regain_access") or 0)
+        for items in usage.values()
+        if isinstance(items, list)
+        for item in items
+        if isinstance(item, dict)
+    ]
+    return max(minutes) * 60 if minutes and max(minutes) > 0 else None
+
+
+class GraphConnector(Connector):
+    """A network on the Graph API. Subclasses set ``label``, ``account`` and ``reply_edge``."""
+
+    api = "graph"
+    graph_version: ClassVar[str] = GRAPH_VERSION
+    #: The network's name in messages: "Facebook refused the post: ...".
+    label: ClassVar[str]
+    #: What a channel is on the network, in messages: "The Facebook login of this page ...".
+    account: ClassVar[str]
+    #: Where the channel's answer to a comment goes: ``POST /{comment-id}/{reply_edge}``.
+    reply_edge: ClassVar[str]
+
+    def __init__(self, access: ChannelAccess, *, timeout: float | None = None) -> None:
+        super().__init__(access, timeout=timeout)
+        self._graph: GraphAPI | None = None
+
+    @property
+    def graph(self) -> GraphAPI:
+        if self._graph is None:
+            token = self.access.credentials.get("access_token")
+            if not token:
+                raise AuthExpired(
+                    f"This {self.label} {self.account} has no login yet; connect it first."
+                )
+            base_url = self.access.base_url.rstrip("/") + "/" if self.access.base_url else GRAPH_URL
+            self._graph = GraphAPI(
+                access_token=token,
+                app_secret=self.access.credentials.get("app_secret"),
+                version=self.graph_version,
+                base_url=base_url,
+                timeout=self.http_timeout,  # type: ignore[arg-type]  # passed to requests as is
+                sleep_on_rate_limit=False,
+            )
+            self._graph.session.hooks["response"].append(_raise_for_status)
+        return self._graph
+
+    # -- errors -------------------------------------------------------------------------------
+
+    @contextmanager
+    def errors(self, what: str) -> Iterator[None]:
+        """Turn what pyfacebook or requests raise into hub's typed errors."""
+        try:
+            yield
+        except GraphHTTPError as exc:
+            raise self._from_response(exc.response, what) from exc
+        except FacebookError as exc:  # an error body with a 2xx status
+            body = getattr(exc, "_data", {}) or {}
+            raise self.error_for(
+                body.get("error") or {}, None, {}, what, json.dumps(body)[:2000]
+            ) from exc
+        except LibraryError as exc:
+            raise Transient(
+                f"{self.label} sent an answer hub could not read; hub tries again.",
+                detail=repr(exc),
+            ) from exc
+        except requests.RequestException as exc:
+            raise transport_error(exc, self.label, self.timeout) from exc
+
+    def error_for(
+        self,
+        error: Mapping[str, Any],
+        status: int | None,
+        headers: Mapping[str, str],
+        what: str,
+        detail: str,
+    ) -> ConnectorError:
+        """One Graph error body (+ HTTP status and headers) as hub's typed error."""
+        code = error.get("code")
+        subcode = error.get("error_subcode")
+        if code in AUTH_CODES or subcode in AUTH_SUBCODES:
+            return AuthExpired(
+                f"The {self.label} login of this {self.account} has expired or was revoked; "
+                "connect it again.",
+                detail=detail,
+            )
+        if code in RATE_CODES or status == 429:
+            return RateLimited(
+                f"{self.label} limits how often hub may do this right now; hub tries again later.",
+                detail=detail,
+                retry_after=retry_after(headers),
+            )
+        if code in TRANSIENT_CODES or error.get("is_transient") or (status or 0) >= 500:
+            return Transient(
+                f"{self.label} had a temporary problem: {plain_reason(error)}; hub tries again.",
+                detail=detail,
+            )
+        return Rejected(f"{self.label} refused {what}: {plain_reason(error)}", detail=detail)
+
+    def _from_response(self, response: requests.Response, what: str) -> ConnectorError:
+        detail = answer_detail(response)
+        try:
+            error = response.json().get("error")
+        except ValueError:
+            error = None
+        if isinstance(error, dict):
+            return self.error_for(error, response.status_code, response.headers, what, detail)
+        return self._from_status(response, what, detail)
+
+    def _from_status(self, response: requests.Response, what: str, detail: str) -> ConnectorError:
+        """An error answer without a Graph error body, judged by its HTTP status alone."""
+        if response.status_code == 429:
+            return RateLimited(
+                f"{self.label} limits how often hub may do this right now; hub tries again later.",
+                detail=detail,
+                retry_after=retry_after(response.headers),
+            )
+        if response.status_code >= 500:
+            return Transient(
+                f"{self.label} had a temporary problem (HTTP {response.status_code}); "
+                "hub tries again.",
+                detail=detail,
+            )
+        return Rejected(
+            f"{self.label} refused {what} (HTTP {response.status_code}).", detail=detail
+        )
+
+    # -- comments -----------------------------------------------------------------------------
+
+    def reply(self, comment_remote_id: str, text: str, *, idempotency_key: str) -> str:
+        # Graph takes no idempotency key; a retry after an unclear answer uses find_reply.
+        with self.errors("the reply"):
+            made = self.graph.post_object(
+                comment_remote_id, self.reply_edge, data={"message": text}
+            )
+        return str(made["id"])
+
+    def delete_comment(self, comment_remote_id: str) -> None:
+        try:
+            with self.errors("deleting the comment"):
+                self.graph.delete_object(comment_remote_id)
+        except Rejected as exc:
+            if self.already_gone(exc):
+                return  # gone already: what was asked for is so
+            raise
+
+    def already_gone(self, refusal: Rejected) -> bool:
+        """Does this refusal of a deletion say the object does not exist (any more)?"""
+        return False
