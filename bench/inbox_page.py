@@ -12,8 +12,10 @@ hours after a post, the German sample texts of the sandbox's citizens, flagged a
 by hub's own keyword rules (the starter list), 3 % our own replies. Comments of the last two
 days are mostly still open (new, assigned); older ones mostly answered or done, with a backlog;
 five moderators, one of them the bench's, hold the assigned ones. ``--database NAME`` uses a
-database kept by ``bench/inbox_ingest.py --keep`` instead (it adds the bench's moderator, and if
-nothing is assigned to them, assigns them every 40th open comment, so "assigned to me" has rows).
+database kept by ``bench/inbox_ingest.py --keep`` (or by this script's ``--keep``) instead, and
+changes it a little: adds the bench's moderator (or hashes their password again), clears channel
+credentials encrypted with the earlier run's lost key, and if nothing is assigned to the
+moderator, assigns them every 40th new comment, so that "assigned to me" has rows.
 
 Timed through the whole Flask app (test client, logged in as a moderator; routing, access
 check, queries, template): the inbox's first page and three filtered pages a moderator uses all
@@ -50,6 +52,7 @@ from typing import Any
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.contrib.sqla import ModelView
+from flask_security.utils import hash_password
 from sqlalchemy import create_engine, event, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +61,7 @@ sys.path.insert(0, str(ROOT))
 from hub import create_app  # noqa: E402
 from hub.auth.users import create_user, sync_roles  # noqa: E402
 from hub.config import Settings  # noqa: E402
+from hub.crypto import decrypt_json  # noqa: E402
 from hub.database import upgrade  # noqa: E402
 from hub.extensions import db  # noqa: E402
 from hub.inbox.rules import load_matcher  # noqa: E402
@@ -311,14 +315,37 @@ def load(target: int, seed: int) -> dict[str, float]:
 
 
 def prepare_kept() -> None:
-    """A database kept by inbox_ingest.py: add the bench's moderator and give them work."""
+    """A database kept by an earlier run (inbox_ingest.py --keep, or this one): make it usable
+    by this process, and give the bench's moderator work.
+
+    Secrets live in the data directory, a temporary one per run: password hashes (the salt is
+    derived from the secret key) and channel credentials (encrypted) of the earlier run do not
+    verify or decrypt here. So the bench's moderator gets their password hashed again, and
+    credentials this process cannot decrypt (the sandbox's fake tokens) are cleared; otherwise
+    every page that loads a channel fails.
+    """
     sync_roles()
     db.session.commit()
     moderator = db.session.scalar(select(User).where(User.email == MODERATOR))
     if moderator is None:
         moderator = create_user(MODERATOR, ["moderator"], PASSWORD, full_name="Mira Moderation")
-        db.session.commit()
         print(f"  added the moderator {MODERATOR}")
+    else:
+        moderator.password = hash_password(PASSWORD)
+    db.session.commit()
+    stale = []
+    for row in db.session.execute(text("SELECT id, credentials FROM channel")).all():
+        try:
+            if row.credentials:
+                decrypt_json(row.credentials)
+        except RuntimeError:
+            stale.append(row.id)
+    if stale:
+        db.session.execute(
+            text("UPDATE channel SET credentials = NULL WHERE id = ANY(:ids)"), {"ids": stale}
+        )
+        db.session.commit()
+        print(f"  cleared the credentials of {len(stale)} channel(s): encrypted with a lost key")
     mine = db.session.scalar(
         text("SELECT count(*) FROM comment WHERE assignee_id = :me AND status = 'assigned'"),
         {"me": moderator.id},

@@ -297,8 +297,8 @@ class FakeInstagram:
         return 200, headers, json.dumps({"data": data, "extensions": {"is_final": True}})
 
 
-@pytest.fixture
-def instagram() -> Iterator[FakeInstagram]:
+@pytest.fixture(name="instagram")
+def instagram_fixture() -> Iterator[FakeInstagram]:
     """www.instagram.com as a logged-out visitor sees it; any other address fails the read."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = FakeInstagram(mock)

@@ -8,11 +8,9 @@ posts in ``metric_snapshot`` and the rollups. Time is passed in; nothing sleeps.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-import responses
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -34,7 +32,11 @@ from hub.publishing.compose import AnnouncementInput, save_announcement
 from hub.scheduler import instagram_public as task_module
 from hub.scheduler.app import make_celery
 from tests.conftest import make_settings
-from tests.connectors.test_instagram_public import FakeInstagram, stadt_bochum
+from tests.connectors.test_instagram_public import (  # noqa: F401  (a fixture: instagram)
+    FakeInstagram,
+    instagram_fixture,
+    stadt_bochum,
+)
 from tests.integration.admin.support import speed_up
 
 REEL, PHOTO, NOT_OURS = "DJx7mQ2tA_k", "DJvR-1aNqZ0", "DJs0Ufzt9Lw"
@@ -49,15 +51,6 @@ def settings(tmp_path, database_url):  # type: ignore[no-untyped-def]
         instagram_public_profile="stadtbochum",
         extra={"instagram_public_polite": False},  # no random pause between requests
     )
-
-
-@pytest.fixture
-def instagram() -> Iterator[FakeInstagram]:
-    """www.instagram.com as a logged-out visitor sees it; any other address fails the read."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        fake = FakeInstagram(mock)
-        yield fake
-    assert fake.violations == []
 
 
 @pytest.fixture
