@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import statistics
 import sys
 import tempfile
@@ -31,10 +30,12 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from common import PASSWORD, drop_database, fresh_database, login, percentile, vacuum  # noqa: E402
 
 from hub import create_app  # noqa: E402
 from hub.auth.users import create_user, sync_roles  # noqa: E402
@@ -48,16 +49,9 @@ from hub.metrics.selection import Selection  # noqa: E402
 from hub.models import Announcement, Channel, Delivery  # noqa: E402
 from hub.models.types import utcnow  # noqa: E402
 
-PG = os.environ.get("HUB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ZONE = ZoneInfo("Europe/Berlin")
 NETWORKS = ("facebook", "instagram", "x", "youtube", "flickr")
 SPAN_DAYS = 3 * 365
-PASSWORD = "bench password 123"  # a throwaway database's user
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
 
 
 def timed(run: Callable[[], object], times: int) -> list[float]:
@@ -67,22 +61,6 @@ def timed(run: Callable[[], object], times: int) -> list[float]:
         run()
         out.append((time.perf_counter() - start) * 1000)
     return out
-
-
-def fresh_database(name: str) -> str:
-    engine = create_engine(PG, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return PG.rsplit("/", 1)[0] + f"/{name}"
-
-
-def drop_database(name: str) -> None:
-    engine = create_engine(PG, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
 
 
 def load(target: int) -> dict[str, float]:
@@ -234,21 +212,6 @@ def load(target: int) -> dict[str, float]:
     vacuum()
     seconds["rollups (rebuild from snapshots)"] = time.perf_counter() - started
     return seconds
-
-
-def vacuum() -> None:
-    """What autovacuum does in production: statistics and the visibility map (index-only scans)."""
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))
-
-
-def login(client, email: str) -> None:  # type: ignore[no-untyped-def]
-    page = client.get("/login").text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page
-    )
-    assert token, "no CSRF token on the login page"
-    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token.group(1)})
 
 
 def main() -> None:

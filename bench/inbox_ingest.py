@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import functools
 import math
-import os
 import random
 import sys
 import tempfile
@@ -44,17 +43,16 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hub import create_app  # noqa: E402
+from common import PASSWORD, drop_database, fresh_database, make_app  # noqa: E402
+
 from hub.auth.users import create_user, sync_roles  # noqa: E402
-from hub.config import Settings  # noqa: E402
 from hub.connectors.base import Connector, OutgoingPost  # noqa: E402
 from hub.connectors.registry import access_for, connector_for  # noqa: E402
-from hub.database import upgrade  # noqa: E402
 from hub.extensions import db  # noqa: E402
 from hub.inbox import sync  # noqa: E402
 from hub.models import Announcement, Channel, Comment, Delivery, DeliveryState  # noqa: E402
@@ -63,9 +61,7 @@ from hub.sandbox.citizens import sample_text  # noqa: E402
 from hub.sandbox.client import SandboxControl  # noqa: E402
 from hub.sandbox.server import start_process  # noqa: E402
 
-PG = os.environ.get("HUB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PAGE_ID = "104729318356812"
-PASSWORD = "bench password 123"  # a throwaway database's users
 WINDOW_DAYS = 28  # posts published over the last four weeks (hub's window: 30 days)
 REPLY_SHARE = 0.25  # citizens answering an earlier comment
 OWN_SHARE = 0.03  # our replies, written on the network directly
@@ -84,35 +80,6 @@ LAST_NAMES = (
     "Jansen"
 )
 LAST = LAST_NAMES.split()
-
-
-def fresh_database(name: str) -> str:
-    engine = create_engine(PG, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return PG.rsplit("/", 1)[0] + f"/{name}"
-
-
-def drop_database(name: str) -> None:
-    engine = create_engine(PG, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
-
-
-def make_app(url: str, data_dir: str, sandbox_url: str) -> Flask:
-    upgrade(url)
-    settings = Settings.from_env(
-        {
-            "HUB_DATA_DIR": data_dir,
-            "HUB_DATABASE_URL": url,
-            "HUB_SANDBOX_URL": sandbox_url,
-            "HUB_NETWORK_TIMEOUT": "30",
-        }
-    )
-    return create_app(settings, {"RATELIMIT_ENABLED": False})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,7 +294,7 @@ def main() -> None:
     url = fresh_database(name)
     try:
         with tempfile.TemporaryDirectory() as tmp, start_process() as sandbox:
-            app = make_app(url, tmp, sandbox.url)
+            app = make_app(url, tmp, HUB_SANDBOX_URL=sandbox.url, HUB_NETWORK_TIMEOUT="30")
             with app.app_context():
                 run(app, SandboxControl(sandbox.url, timeout=120), args)
     finally:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, not_, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, not_, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -29,6 +29,8 @@ from hub.models.types import utcnow
 
 # Rows per statement: ~20 parameters each keeps SQLite under its 32,766 parameter limit.
 CHUNK = 500
+# A listing page at least this long may be part of a big first sync (see keep_statistics_current).
+BIG_PAGE = 100
 OPEN = (CommentStatus.new, CommentStatus.assigned)
 NO_RULES = Matcher(())
 
@@ -243,6 +245,29 @@ def _answered_by_own(channel_id: int, replies: Sequence[RemoteComment]) -> None:
     )
 
 
+def keep_statistics_current() -> None:
+    """Let PostgreSQL look at ``comment`` again once it has more than doubled since it last did.
+
+    The planner chooses the index for each lookup below from its statistics of the table. A
+    first sync of a busy page can multiply the table within minutes, long before autovacuum's
+    next ANALYZE; planned from the statistics of an (almost) empty table, the lookup of a
+    comment by its remote id went through an index on the channel alone, reading every comment
+    of the channel for each reply: every page of the sync slower than the one before. ANALYZE
+    samples a fixed number of rows whatever the size (well under a second at a million
+    comments), and "more than doubled" lets it run about log2(n) times in a table's life.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return  # SQLite plans these lookups by the unique index without statistics
+    grown = db.session.scalar(
+        text(
+            "SELECT pg_relation_size(c.oid) / current_setting('block_size')::int"
+            " > 2 * greatest(c.relpages, 8) FROM pg_class c WHERE c.oid = 'comment'::regclass"
+        )
+    )
+    if grown:
+        db.session.execute(text("ANALYZE comment"))
+
+
 def store_comments(
     channel: Channel | int,
     items: Sequence[RemoteComment],
@@ -262,6 +287,8 @@ def store_comments(
         from hub.inbox.rules import load_matcher
 
         matcher = load_matcher()
+    if len(items) >= BIG_PAGE:
+        keep_statistics_current()
     unique = {clean(item.remote_id, 200): item for item in items if item.remote_id}
     deliveries = delivery_ids(channel_id, (i.post_remote_id or "" for i in unique.values()))
     rows = [_row(channel_id, item, deliveries, matcher, now) for item in unique.values()]

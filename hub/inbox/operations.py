@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from hub import audit
 from hub.auth.permissions import Permission, can
@@ -35,8 +36,12 @@ BULK_LIMIT = 200
 
 def moderators() -> list[User]:
     """Everyone who may work the inbox (the people an item can be assigned to)."""
+    # The roles come in one more query, not one per user: the inbox page asks twice per view.
     users = db.session.scalars(
-        select(User).where(User.active.is_(True)).order_by(User.full_name, User.email)
+        select(User)
+        .where(User.active.is_(True))
+        .options(selectinload(User.roles))
+        .order_by(User.full_name, User.email)
     )
     return [u for u in users if can(Permission.moderate, u)]
 

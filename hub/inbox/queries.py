@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select, tuple_
+from sqlalchemy import Select, literal, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from hub.extensions import db
@@ -36,6 +36,10 @@ THREAD_LIMIT = 500
 MAX_DEPTH = 4
 STATUS_FILTERS = ("open", *(s.value for s in CommentStatus), "all")
 OPEN = (CommentStatus.new, CommentStatus.assigned)
+# "Open" with its values written into the SQL, not bound: PostgreSQL may switch a prepared
+# statement to a generic plan, which cannot use the partial indexes on open items (their
+# condition must be proven from the query's own text).
+OPEN_SQL = Comment.status.in_([literal(s.value, literal_execute=True) for s in OPEN])
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,7 @@ def _like(text: str) -> str:
 
 def filtered(query: Select, f: InboxFilter, user: User | None) -> Select:  # type: ignore[type-arg]
     if f.status == "open":
-        query = query.where(Comment.status.in_(OPEN))
+        query = query.where(OPEN_SQL)
     elif f.status != "all":
         query = query.where(Comment.status == f.status)
     if f.network:
@@ -167,7 +171,7 @@ def filtered(query: Select, f: InboxFilter, user: User | None) -> Select:  # typ
     if f.tag_id:
         query = query.where(Comment.tags.any(Tag.id == f.tag_id))
     if f.flagged:
-        query = query.where(Comment.priority > 0)
+        query = query.where(Comment.priority > literal(0, literal_execute=True))
     if f.q:
         pattern = _like(f.q)
         query = query.where(

@@ -57,6 +57,11 @@ class Tag(db.Model):  # type: ignore[name-defined]
         return self.name
 
 
+#: The partial indexes' conditions (SQL, the same on PostgreSQL and SQLite).
+OPEN_ITEMS = "status IN ('new', 'assigned')"
+OPEN_CITIZENS = f"is_own IS false AND {OPEN_ITEMS}"
+
+
 class Comment(db.Model):  # type: ignore[name-defined]
     """One inbox item: a citizen's comment, reply or mention, or one of our replies (is_own).
 
@@ -78,6 +83,32 @@ class Comment(db.Model):  # type: ignore[name-defined]
             "id",
             sqlite_where=text("priority > 0"),
             postgresql_where=text("priority > 0"),
+        ),
+        # The open inbox, a moderator's default view: its few open items found directly, not
+        # by reading back through every closed one (at a million comments the difference
+        # between 1 ms and 400 ms). The queries write these conditions as literals
+        # (hub.inbox.queries.OPEN_SQL), or PostgreSQL's generic plans could not use them.
+        Index(
+            "ix_comment_open_time",
+            "remote_created_at",
+            "id",
+            sqlite_where=text(OPEN_CITIZENS),
+            postgresql_where=text(OPEN_CITIZENS),
+        ),
+        Index(
+            "ix_comment_open_assignee",
+            "assignee_id",
+            "remote_created_at",
+            "id",
+            sqlite_where=text(OPEN_ITEMS),
+            postgresql_where=text(OPEN_ITEMS),
+        ),
+        Index(
+            "ix_comment_open_flagged",
+            "remote_created_at",
+            "id",
+            sqlite_where=text(f"priority > 0 AND {OPEN_ITEMS}"),
+            postgresql_where=text(f"priority > 0 AND {OPEN_ITEMS}"),
         ),
         # Threads: every comment under one post, and children waiting for their parent.
         Index("ix_comment_thread", "channel_id", "remote_post_id"),

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from hub.connectors.base import RemoteComment
 from hub.extensions import db
-from hub.inbox.ingest import mark_missing, store_comments
+from hub.inbox.ingest import BIG_PAGE, mark_missing, store_comments
 from hub.inbox.rules import recheck_open_comments
 from hub.models import Comment, KeywordRule
 from hub.models.types import utcnow
@@ -123,3 +124,28 @@ def test_missing_from_a_complete_listing_means_deleted_but_not_newer_rows(make_c
     found = rows(channel)
     assert found["gone"].deleted_on_network and not found["keep"].deleted_on_network
     assert not found["during"].deleted_on_network  # made while the listing ran
+
+
+def test_a_big_first_sync_has_postgresql_look_at_the_table_again(make_channel) -> None:
+    """Planned from the statistics of an empty table, each lookup read the whole channel."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    channel = make_channel("facebook")
+
+    def planner_rows() -> float:
+        return float(
+            db.session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'comment'"))
+        )
+
+    db.session.execute(text("ANALYZE comment"))  # as after the migrations: an empty table
+    db.session.commit()
+    assert planner_rows() <= 0
+    long_text = "Wann wird die Straße wieder freigegeben? " * 12
+    for page in range(2):
+        items = [
+            comment(f"c{page}-{i}", long_text, author_name="Anna", post_remote_id="p")
+            for i in range(5 * BIG_PAGE)
+        ]
+        store_comments(channel, items)
+        db.session.commit()
+    assert planner_rows() >= 5 * BIG_PAGE  # looked again when the second page came

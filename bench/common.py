@@ -1,0 +1,63 @@
+"""What every benchmark here does the same way: a throwaway PostgreSQL database, hub's app on
+it, a logged-in test client, and percentiles. Imported by the scripts next to it (each puts
+the repository on ``sys.path`` first, so they run from a checkout without installing hub)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+from hub import create_app
+from hub.config import Settings
+from hub.database import upgrade
+from hub.extensions import db
+
+PG = os.environ.get("HUB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PASSWORD = "bench password 123"  # a throwaway database's users
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
+
+
+def fresh_database(name: str) -> str:
+    """An empty database ``name`` (dropped first if it exists); returns its URL."""
+    engine = create_engine(PG, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return PG.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(name: str) -> None:
+    engine = create_engine(PG, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def make_app(url: str, data_dir: str, **env: str) -> Flask:
+    """hub on the database at ``url`` (migrated first); ``env``: more ``HUB_*`` settings."""
+    upgrade(url)
+    settings = Settings.from_env({"HUB_DATA_DIR": data_dir, "HUB_DATABASE_URL": url, **env})
+    return create_app(settings, {"RATELIMIT_ENABLED": False})
+
+
+def vacuum() -> None:
+    """What autovacuum does in production: statistics and the visibility map (index-only scans)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+
+
+def login(client, email: str) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/login").text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
+    assert token, "no CSRF token on the login page"
+    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token.group(1)})

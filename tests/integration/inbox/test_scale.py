@@ -1,0 +1,89 @@
+"""The inbox stays fast at scale: the open views use their partial indexes, the assignee list
+costs a fixed number of queries.
+
+The index tests are for PostgreSQL only (SQLite has no planner statistics to go wrong). The
+plans are read with sequential scans switched off, so the test asks "can this query use its
+index at all?", which breaks when an index or its condition changes, or the query stops writing
+the open statuses as literals (a generic plan of a prepared statement could then never use the
+index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from hub.extensions import db
+from hub.inbox.queries import InboxFilter, inbox_page
+from hub.models import User
+
+
+@contextmanager
+def captured_selects() -> Iterator[list[tuple[str, Any]]]:
+    """The SELECTs on ``comment`` that run inside the block, as sent to the driver."""
+    seen: list[tuple[str, Any]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().startswith("SELECT") and "FROM comment" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+
+
+@pytest.mark.parametrize(
+    ("inbox_filter", "index"),
+    [
+        (InboxFilter(), "ix_comment_open_time"),
+        (InboxFilter(assignee="me"), "ix_comment_open_assignee"),
+        (InboxFilter(flagged=True), "ix_comment_open_flagged"),
+    ],
+    ids=["open", "assigned to me", "flagged"],
+)
+def test_open_views_can_use_their_partial_index(
+    app, make_user, inbox_filter: InboxFilter, index: str
+) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("planner statistics and generic plans are PostgreSQL's")
+    moderator: User = make_user("moderator")
+    with captured_selects() as seen:
+        inbox_page(inbox_filter, moderator)
+    statement, parameters = seen[0]
+    assert "IN ('new', 'assigned')" in statement  # literal: provable against the index
+    conn = db.session.connection()
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    plan = "\n".join(
+        row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+    )
+    db.session.rollback()
+    assert index in plan, plan
+
+
+def test_the_people_to_assign_to_cost_two_queries_however_many_there_are(app, make_user) -> None:
+    """The inbox page lists them twice per view; one query per person made 200 staff accounts
+    cost 400 queries a page."""
+    from hub.inbox.operations import moderators
+
+    for _ in range(12):
+        make_user("moderator")
+    make_user("editor")  # not offered
+    db.session.expire_all()
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        people = moderators()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(people) == 12
+    assert len(statements) <= 3, statements  # users, their roles (and the roles' permissions)
