@@ -45,6 +45,7 @@ from hub.publishing import workflow  # noqa: E402
 from hub.publishing.compose import AnnouncementInput, save_announcement  # noqa: E402
 from hub.sandbox.client import SandboxControl  # noqa: E402
 from hub.sandbox.server import start_process  # noqa: E402
+from hub.scheduler import hints  # noqa: E402
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 NETWORKS = ("x", "facebook")
@@ -110,6 +111,8 @@ def approve_batch(editor, approver, channels, dues, label):  # type: ignore[no-u
         ann.scheduled_at = due
         ids.append(ann.id)
     db.session.commit()
+    for due in sorted(set(dues)):
+        hints.dispatch_soon(due)  # what the admin and the API do on approval
     return ids
 
 

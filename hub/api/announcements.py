@@ -192,7 +192,7 @@ def submit_announcement(payload: dict[str, Any], announcement_id: int) -> Announ
 def approve_announcement(payload: dict[str, Any], announcement_id: int) -> Announcement:
     """Approve an announcement in review (approvers; never the author: 403)."""
     announcement = _step(announcement_id, payload, workflow.approve)
-    hints.dispatch_soon()  # due now: publish within seconds, not at the next beat
+    hints.dispatch_soon(announcement.scheduled_at)  # at its time, not at the next beat
     return announcement
 
 

@@ -61,6 +61,21 @@ def test_scheduled_announcement_is_published_once_per_channel(
         assert delivery.published_at >= ann.scheduled_at
 
 
+def test_approved_for_a_time_goes_out_on_its_second_without_waiting_for_the_beat(
+    stack, app, announce, sandbox
+) -> None:
+    """Approval books a dispatch with the broker for the announcement's time (no beat runs
+    here), so the post is out about one network call after its time, not up to a beat later."""
+    from hub.scheduler import hints
+
+    stack.start_worker()
+    ann = announce("Wochenmarkt verlegt", networks=("x",), when=utcnow() + timedelta(seconds=4))
+    hints.dispatch_soon(fresh(ann).scheduled_at)  # as the admin and the API do on approval
+    (delivery,) = wait_for_states(ann, {DeliveryState.published}, timeout=60)
+    assert delivery.published_at >= ann.scheduled_at  # not before its time
+    assert len(posts_with(sandbox, "x", "Wochenmarkt verlegt")) == 1
+
+
 def test_worker_killed_mid_call_never_posts_twice(stack, app, announce, sandbox) -> None:
     stack.start_beat()
     for round_ in range(2):

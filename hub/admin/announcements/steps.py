@@ -97,5 +97,6 @@ def run_step(name: str, announcement: Announcement, user: User) -> tuple[bool, l
         db.session.rollback()
         return False, [stale_message()]
     if name == "approve":
-        hints.dispatch_soon()  # an announcement approved "for now" should not wait for the beat
+        # Approved "for now" or for a time: dispatched then, not at the next beat.
+        hints.dispatch_soon(announcement.scheduled_at)
     return True, [str(done_message)]
