@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import create_engine, text
@@ -61,3 +62,25 @@ def login(client, email: str) -> None:  # type: ignore[no-untyped-def]
     )
     assert token, "no CSRF token on the login page"
     client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token.group(1)})
+
+
+def drop_indexes(conn: Any, table: str) -> list[Any]:
+    """Drop ``table``'s secondary indexes before a big load; build them again with
+    :func:`build_indexes` (once after the load is much faster than row by row). Constraint
+    indexes stay: they cannot be dropped on their own."""
+    indexes = conn.execute(
+        text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = :table "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+        ),
+        {"table": table},
+    ).all()
+    for index in indexes:
+        conn.execute(text(f'DROP INDEX "{index.indexname}"'))
+    return indexes
+
+
+def build_indexes(conn: Any, indexes: list[Any]) -> None:
+    """Build the indexes :func:`drop_indexes` dropped, as the models define them."""
+    for index in indexes:
+        conn.execute(text(index.indexdef))

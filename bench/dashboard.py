@@ -35,7 +35,16 @@ from sqlalchemy import select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import PASSWORD, drop_database, fresh_database, login, percentile, vacuum  # noqa: E402
+from common import (  # noqa: E402
+    PASSWORD,
+    build_indexes,
+    drop_database,
+    drop_indexes,
+    fresh_database,
+    login,
+    percentile,
+    vacuum,
+)
 
 from hub import create_app  # noqa: E402
 from hub.auth.users import create_user, sync_roles  # noqa: E402
@@ -133,15 +142,7 @@ def load(target: int) -> dict[str, float]:
     conn.execute(text("CREATE TEMP TABLE grid_points (off interval)"))
     values = ",".join(f"('{p.total_seconds()} seconds')" for p in points)
     conn.execute(text(f"INSERT INTO grid_points VALUES {values}"))
-    # Indexes are built once after the load (faster than row by row), then as the models say.
-    indexes = conn.execute(
-        text(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'metric_snapshot' "
-            "AND indexname <> 'pk_metric_snapshot'"
-        )
-    ).all()
-    for index in indexes:
-        conn.execute(text(f'DROP INDEX "{index.indexname}"'))
+    indexes = drop_indexes(conn, "metric_snapshot")
     # A curve per delivery: fast in the first hours, then settling (like the sandbox's). Rows go
     # in by time, as collection writes them: a delivery's snapshots are spread over the table.
     conn.execute(
@@ -167,8 +168,7 @@ def load(target: int) -> dict[str, float]:
             """
         )
     )
-    for index in indexes:
-        conn.execute(text(index.indexdef))
+    build_indexes(conn, indexes)
     conn.commit()
     seconds["snapshots"] = time.perf_counter() - started
 

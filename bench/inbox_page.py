@@ -61,7 +61,18 @@ from sqlalchemy import event, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import PASSWORD, PG, drop_database, fresh_database, login, make_app, percentile, vacuum  # noqa: E402
+from common import (  # noqa: E402
+    PASSWORD,
+    PG,
+    build_indexes,
+    drop_database,
+    drop_indexes,
+    fresh_database,
+    login,
+    make_app,
+    percentile,
+    vacuum,
+)
 
 from hub.auth.users import create_user, sync_roles  # noqa: E402
 from hub.crypto import decrypt_json  # noqa: E402
@@ -181,16 +192,7 @@ def load(target: int, seed: int) -> dict[str, float]:
     seconds["users, channels, announcements, deliveries"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    # Indexes are built once after the load (faster than row by row), then as the models say;
-    # the unique constraint stays (its index cannot be dropped on its own).
-    indexes = conn.execute(
-        text(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'comment' "
-            "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
-        )
-    ).all()
-    for index in indexes:
-        conn.execute(text(f'DROP INDEX "{index.indexname}"'))
+    indexes = drop_indexes(conn, "comment")
     # Per comment: a post (uniform over the deliveries), minutes after it went out (exponential,
     # mean 6 hours, never in the future), a sample text with its rules' verdict. Status by age:
     # the last two days mostly open, older ones mostly answered or done with a 3 % backlog.
@@ -258,8 +260,7 @@ def load(target: int, seed: int) -> dict[str, float]:
     seconds["comments"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    for index in indexes:
-        conn.execute(text(index.indexdef))
+    build_indexes(conn, indexes)
     for name in ("Baustelle", "ÖPNV", "Lob"):
         conn.execute(text("INSERT INTO tag (name) VALUES (:name)"), {"name": name})
     conn.execute(
