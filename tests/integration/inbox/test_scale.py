@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from hub.extensions import db
 from hub.inbox.queries import InboxFilter, inbox_page
@@ -38,6 +38,30 @@ def captured_selects() -> Iterator[list[tuple[str, Any]]]:
         event.remove(db.engine, "before_cursor_execute", keep)
 
 
+def an_inbox_after_a_year(channel_id: int, moderator_id: int) -> None:
+    """5,000 comments, 1 % of them open (some flagged, some assigned to the moderator), and
+    statistics that say so: the planner chooses as it would in a city's inbox."""
+    db.session.execute(
+        text(
+            """
+            INSERT INTO comment (channel_id, remote_id, author_name, text, remote_created_at,
+                status, assignee_id, priority, is_own, hidden, deleted_on_network,
+                created_at, updated_at)
+            SELECT :channel, 'c' || g, 'Anna', 'Wann?', now() - make_interval(hours => g),
+                CASE WHEN g % 100 = 0 THEN 'assigned' WHEN g % 100 = 1 THEN 'new'
+                     ELSE 'done' END,
+                CASE WHEN g % 100 = 0 THEN :moderator END,
+                CASE WHEN g % 7 = 0 THEN 2 ELSE 0 END,
+                false, false, false, now(), now()
+            FROM generate_series(1, 5000) g
+            """
+        ),
+        {"channel": channel_id, "moderator": moderator_id},
+    )
+    db.session.commit()
+    db.session.execute(text("ANALYZE comment"))
+
+
 @pytest.mark.parametrize(
     ("inbox_filter", "index"),
     [
@@ -48,11 +72,12 @@ def captured_selects() -> Iterator[list[tuple[str, Any]]]:
     ids=["open", "assigned to me", "flagged"],
 )
 def test_open_views_can_use_their_partial_index(
-    app, make_user, inbox_filter: InboxFilter, index: str
+    app, make_user, make_channel, inbox_filter: InboxFilter, index: str
 ) -> None:
     if db.engine.dialect.name != "postgresql":
         pytest.skip("planner statistics and generic plans are PostgreSQL's")
     moderator: User = make_user("moderator")
+    an_inbox_after_a_year(make_channel("facebook").id, moderator.id)
     with captured_selects() as seen:
         inbox_page(inbox_filter, moderator)
     statement, parameters = seen[0]
