@@ -9,7 +9,12 @@ the publishing pipeline and the inbox turn into states and messages:
 - :class:`Rejected`: the network refused this content; ``message`` says why in plain words;
 - :class:`Unsupported`: the network has no such capability (hiding comments on Flickr).
 
-``message`` is for the press officer; ``detail`` (the network's raw answer) is for the log.
+``message`` is for the press officer, in the office's language: connectors write it with
+Flask-Babel's ``gettext`` when they raise, so a worker (an app context without a request) says it
+in the office's default language (German), a request in the language its user chose, and code
+outside any app context (connector tests, bench scripts) in English. Placeholders are named; the
+network's own reason is passed in as the network sent it. ``detail`` (the network's raw answer)
+is for the log and stays English.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
+from flask_babel import gettext as _
+
 from hub.publishing.rules import NetworkRules
 
 # ---------------------------------------------------------------------------------------------
@@ -35,6 +42,7 @@ class ConnectorError(Exception):
     code: ClassVar[str] = "error"
 
     def __init__(self, message: str, detail: str | None = None) -> None:
+        message = str(message)  # a lazy text is said now, in the language of the raising code
         super().__init__(message)
         self.message = message
         self.detail = detail
@@ -295,7 +303,7 @@ class Connector(ABC):
 
     def check_connection(self) -> str:
         """Call a cheap authenticated endpoint; return the account's name on the network."""
-        raise Unsupported("This network cannot be tested yet.")
+        raise Unsupported(_("This network cannot be tested yet."))
 
     # -- the inbox: comments, replies, moderation ---------------------------------------------
 
@@ -358,7 +366,7 @@ class Connector(ABC):
         typed errors as anywhere (:class:`RateLimited` with ``retry_after``): hub keeps the
         previous cursor then, so nothing is lost.
         """
-        raise Unsupported("This network offers no comments.")
+        raise Unsupported(_("This network offers no comments."))
 
     def reply(self, comment_remote_id: str, text: str, *, idempotency_key: str) -> str:
         """Answer the comment as the channel; return the remote id of the new reply.
@@ -368,7 +376,7 @@ class Connector(ABC):
         network takes one. Where it does not, hub asks :meth:`find_reply` before any attempt
         that follows one whose outcome is unknown (timeout, crash), never replying blindly.
         """
-        raise Unsupported("Replying is not possible on this network.")
+        raise Unsupported(_("Replying is not possible on this network."))
 
     def find_reply(
         self, comment_remote_id: str, text: str, *, since: datetime | None = None
@@ -377,21 +385,21 @@ class Connector(ABC):
         to that comment, made since ``since`` (aware UTC, clock skew already subtracted; None:
         the latest replies), or None if there is none. Raise :class:`Transient` when the
         network cannot tell right now: hub then asks a person rather than guessing."""
-        raise Unsupported("Replies cannot be looked up on this network.")
+        raise Unsupported(_("Replies cannot be looked up on this network."))
 
     def set_hidden(self, comment_remote_id: str, hidden: bool) -> None:
         """Hide (``True``) or show again (``False``) a comment under one of our posts. Asking
         for the state the comment is already in is no error."""
-        raise Unsupported("Hiding comments is not possible on this network.")
+        raise Unsupported(_("Hiding comments is not possible on this network."))
 
     def delete_comment(self, comment_remote_id: str) -> None:
         """Delete a comment under one of our posts, or our own reply. A comment already gone is
         no error. Raise :class:`Unsupported` where the network does not let the channel delete
         this comment (X: other people's replies)."""
-        raise Unsupported("Deleting comments is not possible on this network.")
+        raise Unsupported(_("Deleting comments is not possible on this network."))
 
     def fetch_post_metrics(self, remote_ids: Sequence[str]) -> dict[str, PostMetrics]:
-        raise Unsupported("This network offers no post figures.")
+        raise Unsupported(_("This network offers no post figures."))
 
     def fetch_account_metrics(self) -> AccountMetrics:
-        raise Unsupported("This network offers no account figures.")
+        raise Unsupported(_("This network offers no account figures."))

@@ -31,6 +31,9 @@ from contextlib import ExitStack
 from datetime import datetime
 from typing import Any, ClassVar
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from hub.connectors.base import (
     AccountMetrics,
     Capability,
@@ -96,7 +99,10 @@ def _count(value: Any) -> int | None:
 class FacebookConnector(GraphConnector):
     network = Network.facebook.value
     label = "Facebook"
-    account = "page"
+    no_login = _l("This Facebook page has no login yet; connect it first.")
+    login_expired = _l(
+        "The Facebook login of this page has expired or was revoked; connect it again."
+    )
     reply_edge = "comments"
     rules = RULES[Network.facebook]
     capabilities = frozenset(
@@ -125,13 +131,13 @@ class FacebookConnector(GraphConnector):
     # -- the contract -------------------------------------------------------------------------
 
     def check_connection(self) -> str:
-        with self.errors("the login check"):
+        with self.errors(_("the login check")):
             page = self.graph.get_object(self.page_id, fields="id,name")
         return str(page.get("name") or page["id"])
 
     def publish(self, post: OutgoingPost) -> Published:
         if any(m.kind != "image" for m in post.media):
-            raise Unsupported("hub cannot publish videos to Facebook yet.")
+            raise Unsupported(_("hub cannot publish videos to Facebook yet."))
         if len(post.media) == 1:
             post_id = self._publish_photo(post, post.media[0])
         elif post.media:
@@ -140,7 +146,7 @@ class FacebookConnector(GraphConnector):
             data = {"message": post.text}
             if post.link:
                 data["link"] = post.link
-            with self.errors("the post"):
+            with self.errors(_("the post")):
                 post_id = str(self.graph.post_object(self.page_id, "feed", data=data)["id"])
         return Published(post_id, self._permalink(post_id))
 
@@ -149,7 +155,7 @@ class FacebookConnector(GraphConnector):
         args: dict[str, Any] = {"fields": "id,message,created_time,permalink_url"}
         if post.search_since is not None:
             args["since"] = int(post.search_since.timestamp())
-        with self.errors("the lookup"):
+        with self.errors(_("the lookup")):
             found = self.graph.get_full_connections(
                 self.page_id, "posts", count=self.lookup_posts, limit=100, **args
             )
@@ -159,7 +165,7 @@ class FacebookConnector(GraphConnector):
         return None
 
     def fetch_account_metrics(self) -> AccountMetrics:
-        with self.errors("the page figures"):
+        with self.errors(_("the page figures")):
             page = self.graph.get_object(self.page_id, fields="followers_count,fan_count")
         followers = page.get("followers_count", page.get("fan_count"))
         return AccountMetrics(followers=followers, raw=page)
@@ -174,13 +180,13 @@ class FacebookConnector(GraphConnector):
         for start in range(0, len(ids), POST_LOOKUP_BATCH):
             batch = ids[start : start + POST_LOOKUP_BATCH]
             try:
-                with self.errors("the figures"):
+                with self.errors(_("the figures")):
                     found = self.graph.get_objects(ids=",".join(batch), fields=POST_FIGURE_FIELDS)
             except Rejected:
                 found = {}
                 for post_id in batch:
                     try:
-                        with self.errors("the figures"):
+                        with self.errors(_("the figures")):
                             found[post_id] = self.graph.get_object(
                                 post_id, fields=POST_FIGURE_FIELDS
                             )
@@ -223,7 +229,7 @@ class FacebookConnector(GraphConnector):
                 }
                 if after:
                     args["after"] = after
-                with self.errors("reading comments"):
+                with self.errors(_("reading comments")):
                     page = self.graph.get_connection(post_id, "comments", **args)
                 for item in page.get("data") or []:
                     comment = self._comment(item, post_id)
@@ -286,12 +292,12 @@ class FacebookConnector(GraphConnector):
         the top-level comment the answered reply belongs to."""
         wanted = comparable(text)
         places = [comment_remote_id]
-        with self.errors("the lookup"):
+        with self.errors(_("the lookup")):
             parent = self.graph.get_object(comment_remote_id, fields="parent").get("parent") or {}
         if parent.get("id"):
             places.append(str(parent["id"]))
         for place in places:
-            with self.errors("the lookup"):
+            with self.errors(_("the lookup")):
                 found = self.graph.get_connection(
                     place,
                     "comments",
@@ -308,7 +314,7 @@ class FacebookConnector(GraphConnector):
         return None
 
     def set_hidden(self, comment_remote_id: str, hidden: bool) -> None:
-        with self.errors("hiding the comment" if hidden else "showing the comment"):
+        with self.errors(_("hiding the comment") if hidden else _("showing the comment")):
             self.graph.post_object(
                 comment_remote_id, data={"is_hidden": "true" if hidden else "false"}
             )
@@ -336,7 +342,8 @@ class FacebookConnector(GraphConnector):
                 data["url"] = media.public_url
                 return None
             raise Rejected(
-                f"The file {media.path.name} is missing on the hub server.", detail=repr(exc)
+                _("The file %(name)s is missing on the hub server.", name=media.path.name),
+                detail=repr(exc),
             ) from exc
         return {"source": (media.path.name, handle, media.mime_type)}
 
@@ -344,7 +351,7 @@ class FacebookConnector(GraphConnector):
         data = {"caption": self.message_for(post), "published": "true"}
         if media.alt_text:
             data["alt_text_custom"] = media.alt_text
-        with ExitStack() as stack, self.errors("the photo"):
+        with ExitStack() as stack, self.errors(_("the photo")):
             files = self._photo_source(media, data, stack)
             answer = self.graph.post_object(self.page_id, "photos", data=data, files=files)
         return str(answer.get("post_id") or answer["id"])
@@ -355,24 +362,24 @@ class FacebookConnector(GraphConnector):
             data = {"published": "false"}
             if media.alt_text:
                 data["alt_text_custom"] = media.alt_text
-            with ExitStack() as stack, self.errors("a photo"):
+            with ExitStack() as stack, self.errors(_("a photo")):
                 files = self._photo_source(media, data, stack)
                 answer = self.graph.post_object(self.page_id, "photos", data=data, files=files)
             photo_ids.append(str(answer["id"]))
         feed = {"message": self.message_for(post)}
         for index, photo_id in enumerate(photo_ids):
             feed[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo_id})
-        with self.errors("the post"):
+        with self.errors(_("the post")):
             return str(self.graph.post_object(self.page_id, "feed", data=feed)["id"])
 
     def _permalink(self, post_id: str) -> str:
         """The post's link. It exists already, so a failure here must not fail the publish."""
         try:
-            with self.errors("the link lookup"):
+            with self.errors(_("the link lookup")):
                 found = self.graph.get_object(post_id, fields="permalink_url")
             if found.get("permalink_url"):
                 return str(found["permalink_url"])
         except ConnectorError:
             pass
-        page, _, local = post_id.partition("_")
+        page, _sep, local = post_id.partition("_")
         return f"https://www.facebook.com/{page}/posts/{local or page}"

@@ -32,6 +32,7 @@ from urllib.parse import urlencode
 
 import defusedxml.ElementTree as SafeXML
 import requests
+from flask_babel import gettext as _
 from oauthlib.oauth1 import Client as OAuth1Client
 from requests_oauthlib import OAuth1
 
@@ -126,8 +127,10 @@ class FlickrConnector(Connector):
         needed = ("api_key", "api_secret", "oauth_token", "oauth_token_secret")
         if not all(creds.get(k) for k in needed):
             raise AuthExpired(
-                "This Flickr account has no complete login yet (app key and secret, token and "
-                "token secret); connect it first."
+                _(
+                    "This Flickr account has no complete login yet (app key and secret, token "
+                    "and token secret); connect it first."
+                )
             )
         return {k: str(creds[k]) for k in needed}
 
@@ -141,29 +144,50 @@ class FlickrConnector(Connector):
     def _fail(self, code: int, message: str, what: str, detail: str) -> ConnectorError:
         if code in AUTH_CODES:
             return AuthExpired(
-                "The Flickr login of this account is invalid or lacks write permission; "
-                "connect it again.",
+                _(
+                    "The Flickr login of this account is invalid or lacks write permission; "
+                    "connect it again."
+                ),
                 detail=detail,
             )
         if code in TRANSIENT_CODES:
-            return Transient(f"Flickr is not available right now ({message}).", detail=detail)
-        return Rejected(f"Flickr refused {what}: {message}", detail=detail)
+            return Transient(
+                _("Flickr is not available right now (%(reason)s).", reason=message),
+                detail=detail,
+            )
+        return Rejected(
+            _(
+                "%(network)s refused %(what)s: %(reason)s",
+                network="Flickr",
+                what=what,
+                reason=message,
+            ),
+            detail=detail,
+        )
 
     def _http_error(self, response: requests.Response, what: str) -> ConnectorError | None:
         detail = f"HTTP {response.status_code} {response.url.split('?')[0]}: {response.text[:2000]}"
         if response.status_code == 429:
             return RateLimited(
-                "Flickr limits how often hub may do this right now; hub tries again later.",
+                _(
+                    "%(network)s limits how often hub may do this right now; hub tries again "
+                    "later.",
+                    network="Flickr",
+                ),
                 detail=detail,
                 retry_after=retry_after_seconds(response.headers.get("Retry-After")),
             )
         if response.status_code >= 500:
             return Transient(
-                f"Flickr had a temporary problem (HTTP {response.status_code}); hub tries again.",
+                _(
+                    "%(network)s had a temporary problem (HTTP %(status)s); hub tries again.",
+                    network="Flickr",
+                    status=response.status_code,
+                ),
                 detail=detail,
             )
         if response.status_code == 401:
-            return AuthExpired("The Flickr login of this account is invalid.", detail=detail)
+            return AuthExpired(_("The Flickr login of this account is invalid."), detail=detail)
         return None
 
     def call(self, method: str, what: str, *, post: bool = False, **params: Any) -> dict[str, Any]:
@@ -198,7 +222,11 @@ class FlickrConnector(Connector):
             body = response.json()
         except ValueError:
             raise Transient(
-                "Flickr sent an answer hub could not read; hub tries again.", detail=detail
+                _(
+                    "%(network)s sent an answer hub could not read; hub tries again.",
+                    network="Flickr",
+                ),
+                detail=detail,
             ) from None
         if body.get("stat") != "ok":
             raise self._fail(
@@ -209,7 +237,7 @@ class FlickrConnector(Connector):
     # -- logins -------------------------------------------------------------------------------
 
     def check_connection(self) -> str:
-        user = self.call("flickr.test.login", "the login check")["user"]
+        user = self.call("flickr.test.login", _("the login check"))["user"]
         return str((user.get("username") or {}).get("_content") or user["id"])
 
     # -- publishing ---------------------------------------------------------------------------
@@ -223,10 +251,10 @@ class FlickrConnector(Connector):
     def publish(self, post: OutgoingPost) -> Published:
         if any(m.kind != "image" for m in post.media):
             raise Rejected(
-                "Flickr takes photos only in hub; publish the video on YouTube or Instagram."
+                _("Flickr takes photos only in hub; publish the video on YouTube or Instagram.")
             )
         if len(post.media) != 1:
-            raise Rejected("Flickr takes exactly one photo per post.")
+            raise Rejected(_("Flickr takes exactly one photo per post."))
         key = post.idempotency_key
         stored = self.sessions.get(self.network, key)
         photo_id = self._ticket_result(stored.location, key) if stored else None
@@ -238,7 +266,7 @@ class FlickrConnector(Connector):
         if licence:
             self.call(
                 "flickr.photos.licenses.setLicense",
-                "the licence",
+                _("the licence"),
                 post=True,
                 photo_id=photo_id,
                 license_id=LICENCES.get(str(licence), licence),
@@ -267,18 +295,19 @@ class FlickrConnector(Connector):
             resource_owner_key=keys["oauth_token"],
             resource_owner_secret=keys["oauth_token_secret"],
         )
-        _, headers, _ = signer.sign(
+        _uri, headers, _body = signer.sign(
             self.upload_url,
             http_method="POST",
             body=urlencode(fields),
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
-        with ExitStack() as stack, self.errors("the photo"):
+        with ExitStack() as stack, self.errors(_("the photo")):
             try:
                 handle = stack.enter_context(media.path.open("rb"))
             except OSError as exc:
                 raise Rejected(
-                    f"The file {media.path.name} is missing on the hub server.", detail=repr(exc)
+                    _("The file %(name)s is missing on the hub server.", name=media.path.name),
+                    detail=repr(exc),
                 ) from exc
             response = self.http.post(
                 self.upload_url,
@@ -287,7 +316,7 @@ class FlickrConnector(Connector):
                 headers={"Authorization": headers["Authorization"]},
                 timeout=self.http_timeout,
             )
-        error = self._http_error(response, "the photo")
+        error = self._http_error(response, _("the photo"))
         if error is not None:
             raise error
         return self._upload_answer(response)
@@ -297,13 +326,17 @@ class FlickrConnector(Connector):
         if response.headers.get("Content-Type", "").startswith("application/json"):
             body = response.json()  # an auth failure before the upload was looked at
             raise self._fail(
-                int(body.get("code") or 0), str(body.get("message")), "the photo", detail
+                int(body.get("code") or 0), str(body.get("message")), _("the photo"), detail
             )
         try:
             root = SafeXML.fromstring(response.content)
         except SafeXML.ParseError as exc:
             raise Transient(
-                "Flickr sent an answer hub could not read; hub tries again.", detail=detail
+                _(
+                    "%(network)s sent an answer hub could not read; hub tries again.",
+                    network="Flickr",
+                ),
+                detail=detail,
             ) from exc
         if root.get("stat") != "ok":
             err = root.find("err")
@@ -311,16 +344,19 @@ class FlickrConnector(Connector):
             message = err.get("msg", "unknown") if err is not None else "unknown"
             if code == 5:
                 raise Rejected(
-                    "Flickr could not read the file as a photo (JPEG, PNG or GIF).", detail=detail
+                    _("Flickr could not read the file as a photo (JPEG, PNG or GIF)."),
+                    detail=detail,
                 )
-            raise self._fail(code, message, "the photo", detail)
+            raise self._fail(code, message, _("the photo"), detail)
         ticket = root.findtext("ticketid") or root.findtext("photoid")
         if not ticket:
-            raise Transient("Flickr's answer named no upload ticket.", detail=detail)
+            raise Transient(_("Flickr's answer named no upload ticket."), detail=detail)
         return ticket.strip()
 
     def _ticket(self, ticket: str) -> Mapping[str, Any]:
-        found = self.call("flickr.photos.upload.checkTickets", "the upload status", tickets=ticket)
+        found = self.call(
+            "flickr.photos.upload.checkTickets", _("the upload status"), tickets=ticket
+        )
         tickets = (found.get("uploader") or {}).get("ticket") or [{}]
         return dict(tickets[0])
 
@@ -344,13 +380,13 @@ class FlickrConnector(Connector):
             if state.get("complete") == 2 or state.get("invalid"):
                 self.sessions.drop(self.network, key)
                 raise Rejected(
-                    "Flickr could not process the photo; check the file and retry.",
+                    _("Flickr could not process the photo; check the file and retry."),
                     detail=f"ticket {ticket}: {state}",
                 )
             if time.monotonic() > deadline:
                 # The ticket stays stored: the next attempt asks it again, no second upload.
                 raise Transient(
-                    "Flickr is still processing the photo; hub checks again later.",
+                    _("Flickr is still processing the photo; hub checks again later."),
                     detail=f"ticket {ticket} pending",
                 )
             time.sleep(pause)
@@ -366,7 +402,7 @@ class FlickrConnector(Connector):
         since = post.search_since
         found = self.call(
             "flickr.people.getPhotos",
-            "the lookup",
+            _("the lookup"),
             user_id="me",
             min_upload_date=int(since.timestamp()) if since else None,
             extras="description,date_upload",
@@ -401,7 +437,7 @@ class FlickrConnector(Connector):
             newest, at_newest = since, set(seen)
             found = self.call(
                 "flickr.photos.comments.getList",
-                "the comments",
+                _("the comments"),
                 photo_id=photo_id,
                 min_comment_date=since or None,
             )
@@ -438,7 +474,7 @@ class FlickrConnector(Connector):
         photo_id = _photo_of(comment_remote_id)
         made = self.call(
             "flickr.photos.comments.addComment",
-            "the reply",
+            _("the reply"),
             post=True,
             photo_id=photo_id,
             comment_text=text,
@@ -450,7 +486,7 @@ class FlickrConnector(Connector):
     ) -> str | None:
         found = self.call(
             "flickr.photos.comments.getList",
-            "the lookup",
+            _("the lookup"),
             photo_id=_photo_of(comment_remote_id),
             min_comment_date=int(since.timestamp()) if since else None,
         )
@@ -461,18 +497,21 @@ class FlickrConnector(Connector):
         return None
 
     def set_hidden(self, comment_remote_id: str, hidden: bool) -> None:
-        raise Unsupported("Flickr cannot hide comments; delete it instead if it breaks the rules.")
+        raise Unsupported(
+            _("Flickr cannot hide comments; delete it instead if it breaks the rules.")
+        )
 
     def delete_comment(self, comment_remote_id: str) -> None:
         try:
             self.call(
                 "flickr.photos.comments.deleteComment",
-                "deleting the comment",
+                _("deleting the comment"),
                 post=True,
                 comment_id=comment_remote_id,
             )
         except Rejected as exc:
-            if "not found" in exc.message.lower():
+            # The network's own words (the message may be German by now).
+            if "not found" in (exc.detail or exc.message).lower():
                 return
             raise
 
@@ -481,7 +520,7 @@ class FlickrConnector(Connector):
     def fetch_post_metrics(self, remote_ids: Sequence[str]) -> dict[str, PostMetrics]:
         figures: dict[str, PostMetrics] = {}
         for photo_id in dict.fromkeys(remote_ids):
-            info = self.call("flickr.photos.getInfo", "the figures", photo_id=photo_id)["photo"]
+            info = self.call("flickr.photos.getInfo", _("the figures"), photo_id=photo_id)["photo"]
             comments = (info.get("comments") or {}).get("_content")
             figures[photo_id] = PostMetrics(
                 views=_int(info.get("views")),
@@ -492,7 +531,7 @@ class FlickrConnector(Connector):
 
     def fetch_account_metrics(self) -> AccountMetrics:
         """Flickr's API tells no follower count; photos and views are kept as raw figures."""
-        person = self.call("flickr.people.getInfo", "the account figures", user_id=self.nsid)
+        person = self.call("flickr.people.getInfo", _("the account figures"), user_id=self.nsid)
         photos = (person.get("person") or {}).get("photos") or {}
         raw = {
             "photos": _int((photos.get("count") or {}).get("_content")),
@@ -505,7 +544,7 @@ def _photo_of(comment_id: str) -> str:
     """Flickr comment ids are ``{user}-{photo}-{comment}``."""
     parts = comment_id.split("-")
     if len(parts) < 3:
-        raise Rejected("This is not a Flickr comment id hub can answer.")
+        raise Rejected(_("This is not a Flickr comment id hub can answer."))
     return parts[1]
 
 

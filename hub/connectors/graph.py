@@ -6,8 +6,10 @@ maintained, accepts any Graph API version and takes a ``base_url`` (so the same 
 the sandbox). Building that client and turning Graph's answers into hub's typed errors is
 therefore done once, in :class:`GraphConnector`, the base of
 :class:`~hub.connectors.facebook.FacebookConnector` and
-:class:`~hub.connectors.instagram.InstagramConnector`. Each names itself (``label``, ``account``)
-so every message says which network refused what, and adds only what is its own.
+:class:`~hub.connectors.instagram.InstagramConnector`. Each names itself (``label``) and says
+in whole sentences what its login problems are (``no_login``, ``login_expired``: a page and an
+account take different words in German), so every message says which network refused what, and
+adds only what is its own.
 
 pyfacebook reads error bodies only when the answer is JSON and keeps no HTTP status, so the
 client's ``requests`` session gets a response hook: any answer with status >= 400 is raised
@@ -25,6 +27,8 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import requests
+from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from pyfacebook import FacebookError, GraphAPI, LibraryError
 
 from hub.connectors.base import (
@@ -65,7 +69,7 @@ def _raise_for_status(response: requests.Response, *args: Any, **kwargs: Any) ->
 
 def plain_reason(error: Mapping[str, Any]) -> str:
     """The network's reason, in the words Facebook meant for people where it has them."""
-    reason = error.get("error_user_msg") or error.get("message") or "no reason given"
+    reason = error.get("error_user_msg") or error.get("message") or _("no reason given")
     if reason.startswith("(#"):
         reason = reason.split(")", 1)[-1].strip()
     return str(reason)
@@ -91,14 +95,17 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 class GraphConnector(Connector):
-    """A network on the Graph API. Subclasses set ``label``, ``account`` and ``reply_edge``."""
+    """A network on the Graph API. Subclasses set ``label``, ``no_login``, ``login_expired``
+    and ``reply_edge``."""
 
     api = "graph"
     graph_version: ClassVar[str] = GRAPH_VERSION
     #: The network's name in messages: "Facebook refused the post: ...".
     label: ClassVar[str]
-    #: What a channel is on the network, in messages: "The Facebook login of this page ...".
-    account: ClassVar[str]
+    #: Said when the channel has no token at all (lazy: translated when raised).
+    no_login: ClassVar[LazyString]
+    #: Said when Graph says the token is expired or revoked: "The Facebook login of this page ...".
+    login_expired: ClassVar[LazyString]
     #: Where the channel's answer to a comment goes: ``POST /{comment-id}/{reply_edge}``.
     reply_edge: ClassVar[str]
 
@@ -111,9 +118,7 @@ class GraphConnector(Connector):
         if self._graph is None:
             token = self.access.credentials.get("access_token")
             if not token:
-                raise AuthExpired(
-                    f"This {self.label} {self.account} has no login yet; connect it first."
-                )
+                raise AuthExpired(str(self.no_login))
             base_url = self.access.base_url.rstrip("/") + "/" if self.access.base_url else GRAPH_URL
             self._graph = GraphAPI(
                 access_token=token,
@@ -130,7 +135,10 @@ class GraphConnector(Connector):
 
     @contextmanager
     def errors(self, what: str) -> Iterator[None]:
-        """Turn what pyfacebook or requests raise into hub's typed errors."""
+        """Turn what pyfacebook or requests raise into hub's typed errors.
+
+        ``what``: what hub asked for, for the press officer's message, translated where it is
+        chosen (``self.errors(_("the post"))``), so a German sentence gets German words."""
         try:
             yield
         except GraphHTTPError as exc:
@@ -142,7 +150,10 @@ class GraphConnector(Connector):
             ) from exc
         except LibraryError as exc:
             raise Transient(
-                f"{self.label} sent an answer hub could not read; hub tries again.",
+                _(
+                    "%(network)s sent an answer hub could not read; hub tries again.",
+                    network=self.label,
+                ),
                 detail=repr(exc),
             ) from exc
         except requests.RequestException as exc:
@@ -160,23 +171,38 @@ class GraphConnector(Connector):
         code = error.get("code")
         subcode = error.get("error_subcode")
         if code in AUTH_CODES or subcode in AUTH_SUBCODES:
-            return AuthExpired(
-                f"The {self.label} login of this {self.account} has expired or was revoked; "
-                "connect it again.",
-                detail=detail,
-            )
+            return AuthExpired(str(self.login_expired), detail=detail)
         if code in RATE_CODES or status == 429:
             return RateLimited(
-                f"{self.label} limits how often hub may do this right now; hub tries again later.",
+                _(
+                    "%(network)s limits how often hub may do this right now; hub tries again "
+                    "later.",
+                    network=self.label,
+                ),
                 detail=detail,
                 retry_after=retry_after(headers),
             )
         if code in TRANSIENT_CODES or error.get("is_transient") or (status or 0) >= 500:
             return Transient(
-                f"{self.label} had a temporary problem: {plain_reason(error)}; hub tries again.",
+                _(
+                    "%(network)s had a temporary problem: %(reason)s; hub tries again.",
+                    network=self.label,
+                    reason=plain_reason(error),
+                ),
                 detail=detail,
             )
-        return Rejected(f"{self.label} refused {what}: {plain_reason(error)}", detail=detail)
+        return Rejected(
+            # TRANSLATORS: %(what)s is what hub asked for, already translated for this sentence
+            # ("the post", "deleting the comment"; German in the accusative: "den Beitrag").
+            # %(reason)s is the network's own reason, as the network sent it.
+            _(
+                "%(network)s refused %(what)s: %(reason)s",
+                network=self.label,
+                what=what,
+                reason=plain_reason(error),
+            ),
+            detail=detail,
+        )
 
     def _from_response(self, response: requests.Response, what: str) -> ConnectorError:
         detail = answer_detail(response)
@@ -192,25 +218,39 @@ class GraphConnector(Connector):
         """An error answer without a Graph error body, judged by its HTTP status alone."""
         if response.status_code == 429:
             return RateLimited(
-                f"{self.label} limits how often hub may do this right now; hub tries again later.",
+                _(
+                    "%(network)s limits how often hub may do this right now; hub tries again "
+                    "later.",
+                    network=self.label,
+                ),
                 detail=detail,
                 retry_after=retry_after(response.headers),
             )
         if response.status_code >= 500:
             return Transient(
-                f"{self.label} had a temporary problem (HTTP {response.status_code}); "
-                "hub tries again.",
+                _(
+                    "%(network)s had a temporary problem (HTTP %(status)s); hub tries again.",
+                    network=self.label,
+                    status=response.status_code,
+                ),
                 detail=detail,
             )
         return Rejected(
-            f"{self.label} refused {what} (HTTP {response.status_code}).", detail=detail
+            # TRANSLATORS: %(what)s is what hub asked for (German in the accusative).
+            _(
+                "%(network)s refused %(what)s (HTTP %(status)s).",
+                network=self.label,
+                what=what,
+                status=response.status_code,
+            ),
+            detail=detail,
         )
 
     # -- comments -----------------------------------------------------------------------------
 
     def reply(self, comment_remote_id: str, text: str, *, idempotency_key: str) -> str:
         # Graph takes no idempotency key; a retry after an unclear answer uses find_reply.
-        with self.errors("the reply"):
+        with self.errors(_("the reply")):
             made = self.graph.post_object(
                 comment_remote_id, self.reply_edge, data={"message": text}
             )
@@ -218,7 +258,7 @@ class GraphConnector(Connector):
 
     def delete_comment(self, comment_remote_id: str) -> None:
         try:
-            with self.errors("deleting the comment"):
+            with self.errors(_("deleting the comment")):
                 self.graph.delete_object(comment_remote_id)
         except Rejected as exc:
             if self.already_gone(exc):

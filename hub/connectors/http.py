@@ -10,6 +10,7 @@ log as the same line (status, method, address without its query, which may carry
 from __future__ import annotations
 
 import requests
+from flask_babel import gettext as _
 
 from hub.connectors.base import Transient
 
@@ -21,10 +22,17 @@ def transport_error(exc: requests.RequestException, network: str, timeout: float
     """
     if isinstance(exc, requests.Timeout):
         return Transient(
-            f"{network} did not answer within {timeout:g} seconds; hub tries again.",
+            _(
+                "%(network)s did not answer within %(seconds)s seconds; hub tries again.",
+                network=network,
+                seconds=f"{timeout:g}",
+            ),
             detail=repr(exc),
         )
-    return Transient(f"The connection to {network} failed; hub tries again.", detail=repr(exc))
+    return Transient(
+        _("The connection to %(network)s failed; hub tries again.", network=network),
+        detail=repr(exc),
+    )
 
 
 def retry_after_seconds(value: object) -> float | None:

@@ -34,6 +34,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import requests
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from hub.connectors.base import (
     AccountMetrics,
@@ -73,7 +75,10 @@ class AlreadyPublished(Exception):
 class InstagramConnector(GraphConnector):
     network = Network.instagram.value
     label = "Instagram"
-    account = "account"
+    no_login = _l("This Instagram account has no login yet; connect it first.")
+    login_expired = _l(
+        "The Instagram login of this account has expired or was revoked; connect it again."
+    )
     reply_edge = "replies"
     rules = RULES[Network.instagram]
     capabilities = frozenset(
@@ -128,16 +133,22 @@ class InstagramConnector(GraphConnector):
             return verdict
         if error.get("error_subcode") in LIMIT_SUBCODES:
             return Rejected(
-                "Instagram allows only a limited number of posts per 24 hours and this account "
-                "has reached it. Publish again later (the limit counts the last 24 hours).",
+                _(
+                    "Instagram allows only a limited number of posts per 24 hours and this "
+                    "account has reached it. Publish again later (the limit counts the last 24 "
+                    "hours)."
+                ),
                 detail=detail,
             )
         if isinstance(verdict, Transient):
             return verdict
         if error.get("error_subcode") in MEDIA_SUBCODES or error.get("code") == 9004:
             return Rejected(
-                f"Instagram could not fetch or read the media: {plain_reason(error)}. Check that "
-                "hub's public address (HUB_PUBLIC_URL) is reachable from the internet.",
+                _(
+                    "Instagram could not fetch or read the media: %(reason)s. Check that hub's "
+                    "public address (HUB_PUBLIC_URL) is reachable from the internet.",
+                    reason=plain_reason(error),
+                ),
                 detail=detail,
             )
         return verdict
@@ -147,8 +158,11 @@ class InstagramConnector(GraphConnector):
         # Facebook takes it as a rate limit; kept so.
         if response.status_code == 429:
             return Transient(
-                f"Instagram had a temporary problem (HTTP {response.status_code}); hub tries "
-                "again.",
+                _(
+                    "%(network)s had a temporary problem (HTTP %(status)s); hub tries again.",
+                    network=self.label,
+                    status=response.status_code,
+                ),
                 detail=detail,
             )
         return super()._from_status(response, what, detail)
@@ -156,14 +170,14 @@ class InstagramConnector(GraphConnector):
     # -- logins -------------------------------------------------------------------------------
 
     def check_connection(self) -> str:
-        with self.errors("the login check"):
+        with self.errors(_("the login check")):
             user = self.graph.get_object(self.user_id, fields="id,username")
         return f"@{user.get('username') or user['id']}"
 
     def refresh_login(self) -> LoginRefresh:
         """Extend the long-lived token by another 60 days (only while it is still valid)."""
         creds = self.access.credentials
-        with self.errors("the login renewal"):
+        with self.errors(_("the login renewal")):
             if creds.get("app_id") and creds.get("app_secret"):
                 answer = self.graph.get(
                     "oauth/access_token",
@@ -184,30 +198,48 @@ class InstagramConnector(GraphConnector):
 
     def _check_media(self, post: OutgoingPost) -> None:
         if not post.media:
-            raise Rejected("Instagram needs an image or a video.")
+            raise Rejected(_("Instagram needs an image or a video."))
         kinds = {m.kind for m in post.media}
         if len(kinds) > 1:
-            raise Rejected("Instagram cannot mix images and a video in one post.")
+            raise Rejected(_("Instagram cannot mix images and a video in one post."))
         if "video" in kinds and len(post.media) > 1:
-            raise Rejected("Instagram takes only one video per post.")
+            raise Rejected(_("Instagram takes only one video per post."))
         if len(post.media) > self.rules.max_images:
-            raise Rejected(f"Instagram takes at most {self.rules.max_images} images per post.")
+            raise Rejected(
+                _(
+                    "Instagram takes at most %(count)s images per post.",
+                    count=self.rules.max_images,
+                )
+            )
         for media in post.media:
             if media.kind == "image" and not (media.alt_text or "").strip():
                 raise Rejected(
-                    f"The image {media.path.name} has no alt text; hub publishes no image "
-                    "without a description for blind readers."
+                    _(
+                        "The image %(name)s has no alt text; hub publishes no image without a "
+                        "description for blind readers.",
+                        name=media.path.name,
+                    )
                 )
             seconds = media.duration_seconds
             limit = self.rules.max_video_seconds
             if media.kind == "video" and seconds is not None:
                 if limit is not None and seconds > limit:
                     raise Rejected(
-                        f"Instagram takes Reels of at most {int(limit // 60)} minutes; this "
-                        f"video is {int(seconds // 60)} min {int(seconds % 60)} s long."
+                        _(
+                            "Instagram takes Reels of at most %(limit)s minutes; this video is "
+                            "%(minutes)s min %(seconds)s s long.",
+                            limit=int(limit // 60),
+                            minutes=int(seconds // 60),
+                            seconds=int(seconds % 60),
+                        )
                     )
                 if seconds < MIN_REEL_SECONDS:
-                    raise Rejected("Instagram takes Reels of at least 3 seconds.")
+                    raise Rejected(
+                        _(
+                            "Instagram takes Reels of at least %(seconds)s seconds.",
+                            seconds=f"{MIN_REEL_SECONDS:g}",
+                        )
+                    )
 
     def _public_url(self, media: MediaFile) -> str:
         if media.public_url:
@@ -217,13 +249,16 @@ class InstagramConnector(GraphConnector):
         url = public_url_for_path(media.path)
         if url is None:
             raise Rejected(
-                f"hub has no public address for {media.path.name}; Instagram must fetch it "
-                "from HUB_PUBLIC_URL."
+                _(
+                    "hub has no public address for %(name)s; Instagram must fetch it from "
+                    "HUB_PUBLIC_URL.",
+                    name=media.path.name,
+                )
             )
         return url
 
     def check_publishing_limit(self) -> None:
-        with self.errors("the publishing limit"):
+        with self.errors(_("the publishing limit")):
             found = self.graph.get_connection(
                 self.user_id, "content_publishing_limit", fields="quota_usage,config"
             )
@@ -232,8 +267,11 @@ class InstagramConnector(GraphConnector):
         used = data.get("quota_usage")
         if total is not None and used is not None and int(used) >= int(total):
             raise Rejected(
-                f"Instagram allows {total} posts per 24 hours for this account, and they are "
-                "used up. Publish again later (the limit counts the last 24 hours).",
+                _(
+                    "Instagram allows %(total)s posts per 24 hours for this account, and they "
+                    "are used up. Publish again later (the limit counts the last 24 hours).",
+                    total=total,
+                ),
                 detail=json.dumps(found),
             )
 
@@ -247,13 +285,13 @@ class InstagramConnector(GraphConnector):
             found = self.find_published(post)
             if found is not None:
                 return found
-            raise Transient("Instagram published this post already; hub looks it up.") from None
+            raise Transient(_("Instagram published this post already; hub looks it up.")) from None
         if container_id is None:
             self.check_publishing_limit()
             container_id = self._make_container(post)
             self.sessions.put(self.network, key, StoredUpload(container_id))
         self._wait_until_finished(container_id, post)
-        with self.errors("the post"):
+        with self.errors(_("the post")):
             media_id = str(
                 self.graph.post_object(
                     self.user_id, "media_publish", data={"creation_id": container_id}
@@ -264,7 +302,7 @@ class InstagramConnector(GraphConnector):
 
     def _reusable(self, stored: StoredUpload, post: OutgoingPost) -> str | None:
         """The stored container if it can still be published; None to make a new one."""
-        status, _ = self._status(stored.location)
+        status, _reason = self._status(stored.location)
         if status in ("FINISHED", "IN_PROGRESS"):
             return stored.location
         if status == "PUBLISHED":  # published, but the answer was lost: nothing to do twice
@@ -299,11 +337,11 @@ class InstagramConnector(GraphConnector):
         return fields
 
     def _container(self, data: dict[str, str]) -> str:
-        with self.errors("the media"):
+        with self.errors(_("the media")):
             return str(self.graph.post_object(self.user_id, "media", data=data)["id"])
 
     def _status(self, container_id: str) -> tuple[str, str]:
-        with self.errors("the media status"):
+        with self.errors(_("the media status")):
             found = self.graph.get_object(container_id, fields="status_code,status")
         return str(found.get("status_code") or ""), str(found.get("status") or "")
 
@@ -320,14 +358,18 @@ class InstagramConnector(GraphConnector):
                 self.sessions.drop(self.network, post.idempotency_key)
                 explanation = reason.removeprefix("Error:").strip() or status.lower()
                 raise Rejected(
-                    f"Instagram could not process the media: {explanation}",
+                    _("Instagram could not process the media: %(reason)s", reason=explanation),
                     detail=f"container {container_id}: {status} {reason}",
                 )
             if time.monotonic() > deadline:
                 self.sessions.drop(self.network, post.idempotency_key)
                 raise Rejected(
-                    f"Instagram did not finish processing the media within {limit / 60:g} "
-                    "minutes. Nothing was published; check the file (format, length) and retry.",
+                    _(
+                        "Instagram did not finish processing the media within %(minutes)s "
+                        "minutes. Nothing was published; check the file (format, length) and "
+                        "retry.",
+                        minutes=f"{limit / 60:g}",
+                    ),
                     detail=f"container {container_id} still {status}",
                 )
             time.sleep(pause)
@@ -335,7 +377,7 @@ class InstagramConnector(GraphConnector):
 
     def _permalink(self, media_id: str) -> str | None:
         try:
-            with self.errors("the link lookup"):
+            with self.errors(_("the link lookup")):
                 found = self.graph.get_object(media_id, fields="permalink")
             return found.get("permalink")
         except ConnectorError:
@@ -346,7 +388,7 @@ class InstagramConnector(GraphConnector):
         args: dict[str, Any] = {"fields": "id,caption,timestamp,permalink", "limit": 50}
         if post.search_since is not None:
             args["since"] = int(post.search_since.timestamp())
-        with self.errors("the lookup"):
+        with self.errors(_("the lookup")):
             found = self.graph.get_connection(self.user_id, "media", **args)
         for item in found.get("data") or []:
             if comparable(item.get("caption", "")) == wanted:
@@ -380,7 +422,7 @@ class InstagramConnector(GraphConnector):
                 args: dict[str, Any] = {"fields": fields, "limit": 50}
                 if after:
                     args["after"] = after
-                with self.errors("the comments"):
+                with self.errors(_("the comments")):
                     page = self.graph.get_connection(media_id, "comments", **args)
                 for data in page.get("data") or []:
                     top = self._comment(data, media_id, None)
@@ -431,7 +473,7 @@ class InstagramConnector(GraphConnector):
         self, comment_remote_id: str, text: str, *, since: datetime | None = None
     ) -> str | None:
         wanted = comparable(text)
-        with self.errors("the lookup"):
+        with self.errors(_("the lookup")):
             found = self.graph.get_connection(
                 comment_remote_id, "replies", fields=COMMENT_FIELDS, limit=100
             )
@@ -446,7 +488,7 @@ class InstagramConnector(GraphConnector):
         return None
 
     def set_hidden(self, comment_remote_id: str, hidden: bool) -> None:
-        with self.errors("hiding the comment" if hidden else "showing the comment"):
+        with self.errors(_("hiding the comment") if hidden else _("showing the comment")):
             self.graph.post_object(comment_remote_id, data={"hide": "true" if hidden else "false"})
 
     def already_gone(self, refusal: Rejected) -> bool:
@@ -457,7 +499,7 @@ class InstagramConnector(GraphConnector):
     def fetch_post_metrics(self, remote_ids: Sequence[str]) -> dict[str, PostMetrics]:
         figures: dict[str, PostMetrics] = {}
         for media_id in dict.fromkeys(remote_ids):
-            with self.errors("the figures"):
+            with self.errors(_("the figures")):
                 found = self.graph.get_connection(media_id, "insights", metric=",".join(METRICS))
             values = {
                 item["name"]: (item.get("values") or [{}])[0].get("value")
@@ -475,7 +517,7 @@ class InstagramConnector(GraphConnector):
         return figures
 
     def fetch_account_metrics(self) -> AccountMetrics:
-        with self.errors("the account figures"):
+        with self.errors(_("the account figures")):
             user = self.graph.get_object(self.user_id, fields="followers_count,media_count")
         return AccountMetrics(followers=user.get("followers_count"), raw=user)
 

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from flask_babel import gettext as _
+
 from hub.connectors.base import ConnectorError, PostMetrics, RateLimited, Rejected, Transient
 
 if TYPE_CHECKING:
@@ -170,9 +172,10 @@ class InstagramPublicMonitor:
                     user_id,
                     _count(followers),
                     True,
-                    posts_error=(
-                        f"The Instagram profile @{self.username} is private: only its follower "
-                        "count is public, its posts are not."
+                    posts_error=_(
+                        "The Instagram profile %(name)s is private: only its follower count is "
+                        "public, its posts are not.",
+                        name=f"@{self.username}",
                     ),
                 )
             posts: dict[str, PublicPost] = {}
@@ -200,34 +203,47 @@ class InstagramPublicMonitor:
         name = f"@{self.username}"
         detail = f"{type(exc).__name__}: {exc}"
         if isinstance(exc, errors.ProfileNotExistsException):
-            return Rejected(f"Instagram shows no profile {name}.", detail=detail)
+            return Rejected(_("Instagram shows no profile %(name)s.", name=name), detail=detail)
         if isinstance(exc, MustWait):
             return RateLimited(
-                "hub has read Instagram too often recently; the next scheduled read tries again.",
+                _(
+                    "hub has read Instagram too often recently; the next scheduled read tries "
+                    "again."
+                ),
                 detail=detail,
                 retry_after=max(exc.seconds, MIN_INTERVAL),
             )
         if _is_429(exc):
             return RateLimited(
-                "Instagram limits anonymous reading and refused this one (too many requests); "
-                "the next scheduled read tries again.",
+                _(
+                    "Instagram limits anonymous reading and refused this one (too many "
+                    "requests); the next scheduled read tries again."
+                ),
                 detail=detail,
                 retry_after=BACKOFF,
             )
         if isinstance(exc, errors.LoginRequiredException):
             return RateLimited(
-                f"Instagram asked for a login before showing {name} to an anonymous visitor "
-                "(it does so to addresses that read often); hub never logs in and tries again "
-                "at the next scheduled read.",
+                _(
+                    "Instagram asked for a login before showing %(name)s to an anonymous visitor "
+                    "(it does so to addresses that read often); hub never logs in and tries "
+                    "again at the next scheduled read.",
+                    name=name,
+                ),
                 detail=detail,
                 retry_after=BACKOFF,
             )
         if isinstance(exc, errors.ConnectionException | _requests_error()):
-            return Transient(f"Instagram could not be reached for {name}.", detail=detail)
+            return Transient(
+                _("Instagram could not be reached for %(name)s.", name=name), detail=detail
+            )
         # BadResponseException, a KeyError in instaloader's parsing, AbortDownloadException
         # (not an InstaloaderException) ...: Instagram changed its pages.
         return Transient(
-            f"Instagram's page for {name} could not be read; instaloader may need an update.",
+            _(
+                "Instagram's page for %(name)s could not be read; instaloader may need an update.",
+                name=name,
+            ),
             detail=detail,
         )
 

@@ -10,6 +10,8 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
+
 from hub.connectors.base import ChannelAccess, Connector, Unsupported
 
 if TYPE_CHECKING:
@@ -32,9 +34,9 @@ CONNECTORS: dict[str, str] = {
 def connector_class(network: str) -> type[Connector]:
     """The connector class for ``network``; :class:`Unsupported` for a network hub lacks."""
     try:
-        module_name, _, class_name = CONNECTORS[network].partition(":")
+        module_name, _sep, class_name = CONNECTORS[network].partition(":")
     except KeyError:
-        raise Unsupported(f"hub cannot connect to {network} yet.") from None
+        raise Unsupported(_("hub cannot connect to %(network)s yet.", network=network)) from None
     cls: type[Connector] = getattr(importlib.import_module(module_name), class_name)
     return cls
 

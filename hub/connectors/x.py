@@ -42,6 +42,7 @@ from typing import Any, ClassVar
 
 import requests
 import tweepy
+from flask_babel import gettext as _
 from tweepy.auth import OAuth1UserHandler
 
 from hub.connectors.base import (
@@ -241,7 +242,7 @@ class XConnector(Connector):
         if self._client is None:
             creds = self.access.credentials
             if not creds.get("access_token"):
-                raise AuthExpired("This X channel has no login yet; connect it first.")
+                raise AuthExpired(_("This X channel has no login yet; connect it first."))
             auth: dict[str, Any] = (
                 {
                     "consumer_key": creds.get("consumer_key"),
@@ -262,13 +263,21 @@ class XConnector(Connector):
             yield
         except tweepy.TooManyRequests as exc:
             raise RateLimited(
-                "X limits how often hub may do this right now; hub tries again later.",
+                _(
+                    "%(network)s limits how often hub may do this right now; hub tries again "
+                    "later.",
+                    network="X",
+                ),
                 detail=answer_detail(exc.response),
                 retry_after=_retry_after(exc.response),
             ) from exc
         except tweepy.TwitterServerError as exc:
             raise Transient(
-                f"X had a temporary problem (HTTP {exc.response.status_code}); hub tries again.",
+                _(
+                    "%(network)s had a temporary problem (HTTP %(status)s); hub tries again.",
+                    network="X",
+                    status=exc.response.status_code,
+                ),
                 detail=answer_detail(exc.response),
             ) from exc
         except tweepy.HTTPException as exc:
@@ -280,13 +289,25 @@ class XConnector(Connector):
                 isinstance(exc, tweepy.Forbidden) and any(w in reason.lower() for w in AUTH_WORDS)
             ):
                 raise AuthExpired(
-                    "The X login of this channel has expired or was revoked; connect it again.",
+                    _("The X login of this channel has expired or was revoked; connect it again."),
                     detail=detail,
                 ) from exc
-            raise Rejected(f"X refused {what}: {reason}", detail=detail) from exc
+            raise Rejected(
+                _(
+                    "%(network)s refused %(what)s: %(reason)s",
+                    network="X",
+                    what=what,
+                    reason=reason,
+                ),
+                detail=detail,
+            ) from exc
         except requests.JSONDecodeError as exc:
             raise Transient(
-                "X sent an answer hub could not read; hub tries again.", detail=repr(exc)
+                _(
+                    "%(network)s sent an answer hub could not read; hub tries again.",
+                    network="X",
+                ),
+                detail=repr(exc),
             ) from exc
         except requests.RequestException as exc:
             raise transport_error(exc, "X", self.timeout) from exc
@@ -294,7 +315,7 @@ class XConnector(Connector):
     def me(self) -> Identity:
         """The account the token belongs to (asked once per connector)."""
         if self._identity is None:
-            with self.errors("the login check"):
+            with self.errors(_("the login check")):
                 data = self.client.get_me(user_auth=self.oauth1)["data"]
             self._identity = Identity(str(data["id"]), data["username"], data.get("name", ""))
         return self._identity
@@ -319,7 +340,7 @@ class XConnector(Connector):
             kwargs["media_ids"] = media_ids
         if post.options.get("reply_settings"):
             kwargs["reply_settings"] = post.options["reply_settings"]
-        with self.errors("the post"):
+        with self.errors(_("the post")):
             data = self.client.create_tweet(**kwargs)["data"]
         tweet_id = str(data["id"])
         return Published(tweet_id, f"https://x.com/{me.username}/status/{tweet_id}")
@@ -333,7 +354,7 @@ class XConnector(Connector):
 
     def reply(self, comment_remote_id: str, text: str, *, idempotency_key: str) -> str:
         # X has no idempotency key; a retry after an unclear answer must use find_reply first.
-        with self.errors("the reply"):
+        with self.errors(_("the reply")):
             data = self.client.create_tweet(
                 text=text, in_reply_to_tweet_id=comment_remote_id, user_auth=self.oauth1
             )["data"]
@@ -354,7 +375,7 @@ class XConnector(Connector):
         return None
 
     def set_hidden(self, comment_remote_id: str, hidden: bool) -> None:
-        with self.errors("hiding the reply" if hidden else "showing the reply"):
+        with self.errors(_("hiding the reply") if hidden else _("showing the reply")):
             if hidden:
                 self.client.hide_reply(comment_remote_id, user_auth=self.oauth1)
             else:
@@ -363,7 +384,7 @@ class XConnector(Connector):
     def delete_comment(self, comment_remote_id: str) -> None:
         """Only our own replies can go: X lets nobody delete other people's posts."""
         me = self.me()
-        with self.errors("the lookup"):
+        with self.errors(_("the lookup")):
             found = self.client.get_tweet(
                 comment_remote_id, tweet_fields=["author_id"], user_auth=self.oauth1
             )
@@ -372,9 +393,9 @@ class XConnector(Connector):
             return  # already gone
         if str(tweet.get("author_id")) != me.id:
             raise Unsupported(
-                "X does not let anyone delete other people's replies; hide the reply instead."
+                _("X does not let anyone delete other people's replies; hide the reply instead.")
             )
-        with self.errors("deleting the reply"):
+        with self.errors(_("deleting the reply")):
             self.client.delete_tweet(comment_remote_id, user_auth=self.oauth1)
 
     def fetch_comments(
@@ -474,7 +495,7 @@ class XConnector(Connector):
                 args["since_id"] = since
             if token:
                 args[page_param] = token
-            with self.errors("reading replies"):
+            with self.errors(_("reading replies")):
                 page = call(**args)
             users = {
                 str(u["id"]): u
@@ -533,7 +554,7 @@ class XConnector(Connector):
         figures: dict[str, PostMetrics] = {}
         ids = list(dict.fromkeys(remote_ids))
         for start in range(0, len(ids), 100):  # X looks up at most 100 tweets per call
-            with self.errors("the figures"):
+            with self.errors(_("the figures")):
                 found = self.client.get_tweets(
                     ids[start : start + 100], tweet_fields=["public_metrics"], user_auth=self.oauth1
                 )
@@ -555,7 +576,7 @@ class XConnector(Connector):
         return figures
 
     def fetch_account_metrics(self) -> AccountMetrics:
-        with self.errors("the account figures"):
+        with self.errors(_("the account figures")):
             data = self.client.get_me(user_fields=["public_metrics"], user_auth=self.oauth1)["data"]
         metrics = data.get("public_metrics") or {}
         return AccountMetrics(followers=metrics.get("followers_count"), raw=metrics)
@@ -567,8 +588,8 @@ class XConnector(Connector):
         pages of 100."""
         me = self.me()
         token = None
-        for _ in range(self.lookup_pages):
-            with self.errors("the lookup"):
+        for _page in range(self.lookup_pages):
+            with self.errors(_("the lookup")):
                 page = self.client.get_users_tweets(
                     me.id,
                     start_time=since,
@@ -591,9 +612,10 @@ class XConnector(Connector):
             handle = media.path.open("rb")
         except OSError as exc:
             raise Rejected(
-                f"The file {media.path.name} is missing on the hub server.", detail=repr(exc)
+                _("The file %(name)s is missing on the hub server.", name=media.path.name),
+                detail=repr(exc),
             ) from exc
-        with handle, self.errors("the upload"):
+        with handle, self.errors(_("the upload")):
             started = self.client.raw_request(
                 "POST",
                 "/2/media/upload/initialize",
@@ -637,7 +659,7 @@ class XConnector(Connector):
         deadline = time.monotonic() + self.video_processing_seconds
         while info and info.get("state") in ("pending", "in_progress"):
             if time.monotonic() > deadline:
-                raise Transient("X is still processing the video; hub tries again later.")
+                raise Transient(_("X is still processing the video; hub tries again later."))
             time.sleep(min(max(float(info.get("check_after_secs", 1)), 0.2), 30.0))
             status = self.client.raw_request(
                 "GET",
@@ -649,7 +671,10 @@ class XConnector(Connector):
         if info and info.get("state") == "failed":
             error = info.get("error") or {}
             raise Rejected(
-                f"X could not process the video: {error.get('message') or 'unknown reason'}",
+                _(
+                    "X could not process the video: %(reason)s",
+                    reason=error.get("message") or _("unknown reason"),
+                ),
                 detail=repr(info),
             )
 

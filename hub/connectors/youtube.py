@@ -49,6 +49,7 @@ import google.auth.exceptions
 import google.oauth2.credentials
 import httplib2
 import requests
+from flask_babel import gettext as _
 from google.auth.transport.requests import AuthorizedSession
 from googleapiclient.discovery import build_from_document
 from googleapiclient.errors import HttpError
@@ -236,7 +237,7 @@ class YouTubeConnector(Connector):
     def credentials(self) -> google.oauth2.credentials.Credentials:
         creds = self.access.credentials
         if not creds.get("refresh_token") and not creds.get("access_token"):
-            raise AuthExpired("This YouTube channel has no login yet; connect it first.")
+            raise AuthExpired(_("This YouTube channel has no login yet; connect it first."))
         expiry = None
         if creds.get("access_token_expires_at"):
             moment = datetime.fromisoformat(str(creds["access_token_expires_at"]))
@@ -279,16 +280,20 @@ class YouTubeConnector(Connector):
         except google.auth.exceptions.RefreshError as exc:
             if getattr(exc, "retryable", False):
                 raise Transient(
-                    "Google could not renew the login just now; hub tries again.",
+                    _("Google could not renew the login just now; hub tries again."),
                     detail=repr(exc),
                 ) from exc
             raise AuthExpired(
-                "The YouTube login of this channel has expired or was revoked; connect it again.",
+                _(
+                    "The YouTube login of this channel has expired or was revoked; connect it "
+                    "again."
+                ),
                 detail=repr(exc),
             ) from exc
         except google.auth.exceptions.TransportError as exc:
             raise Transient(
-                "The connection to Google failed; hub tries again.", detail=repr(exc)
+                _("The connection to %(network)s failed; hub tries again.", network="Google"),
+                detail=repr(exc),
             ) from exc
         except requests.RequestException as exc:
             raise transport_error(exc, "YouTube", self.timeout) from exc
@@ -305,7 +310,10 @@ class YouTubeConnector(Connector):
         detail = f"HTTP {status} {(exc.uri or '').split('?')[0]}: {(exc.content or b'')[:2000]!r}"
         if status == 401:
             return AuthExpired(
-                "The YouTube login of this channel has expired or was revoked; connect it again.",
+                _(
+                    "The YouTube login of this channel has expired or was revoked; connect it "
+                    "again."
+                ),
                 detail=detail,
             )
         if reason in QUOTA_REASONS:
@@ -315,24 +323,43 @@ class YouTubeConnector(Connector):
             return self._quota_refusal(quota, detail)
         if status == 429 or reason in RATE_REASONS:
             return RateLimited(
-                "YouTube limits how often hub may do this right now; hub tries again later.",
+                _(
+                    "%(network)s limits how often hub may do this right now; hub tries again "
+                    "later.",
+                    network="YouTube",
+                ),
                 detail=detail,
                 retry_after=retry_after_seconds(exc.resp.get("retry-after")),
             )
         if status >= 500:
             return Transient(
-                f"YouTube had a temporary problem (HTTP {status}); hub tries again.",
+                _(
+                    "%(network)s had a temporary problem (HTTP %(status)s); hub tries again.",
+                    network="YouTube",
+                    status=status,
+                ),
                 detail=detail,
             )
         if status == 403 and reason in AUTH_REASONS:
             return AuthExpired(
-                "The YouTube login of this channel lacks the permission for this; connect it "
-                "again and allow hub to manage the channel.",
+                _(
+                    "The YouTube login of this channel lacks the permission for this; connect it "
+                    "again and allow hub to manage the channel."
+                ),
                 detail=detail,
             )
         if status == 404:
-            return Rejected(f"YouTube could not find {what}.", detail=detail)
-        return Rejected(f"YouTube refused {what}: {message}", detail=detail)
+            # TRANSLATORS: %(what)s is what hub asked for (German in the accusative).
+            return Rejected(_("YouTube could not find %(what)s.", what=what), detail=detail)
+        return Rejected(
+            _(
+                "%(network)s refused %(what)s: %(reason)s",
+                network="YouTube",
+                what=what,
+                reason=message,
+            ),
+            detail=detail,
+        )
 
     # -- quota --------------------------------------------------------------------------------
 
@@ -369,9 +396,14 @@ class YouTubeConnector(Connector):
         resets = quota.resets_at.astimezone(zone)
         wait = max(60.0, (quota.resets_at - datetime.now(UTC)).total_seconds())
         return RateLimited(
-            f"YouTube's daily quota for this Google project ({quota.project}) is used up; "
-            f"hub uploads the video after it resets on {resets:%d.%m.%Y} at {resets:%H:%M} "
-            f"({zone.key} time).",
+            _(
+                "YouTube's daily quota for this Google project (%(project)s) is used up; hub "
+                "uploads the video after it resets on %(date)s at %(time)s (%(zone)s time).",
+                project=quota.project,
+                date=f"{resets:%d.%m.%Y}",
+                time=f"{resets:%H:%M}",
+                zone=zone.key,
+            ),
             detail=detail,
             retry_after=wait,
         )
@@ -398,11 +430,11 @@ class YouTubeConnector(Connector):
 
     def check_connection(self) -> str:
         self.spend("units", COSTS["list"])
-        with self.errors("the login check"):
+        with self.errors(_("the login check")):
             found = self.youtube.channels().list(part="snippet", mine=True).execute()
         items = found.get("items") or []
         if not items:
-            raise Rejected("This Google login has no YouTube channel.")
+            raise Rejected(_("This Google login has no YouTube channel."))
         snippet = items[0].get("snippet") or {}
         return str(snippet.get("customUrl") or snippet.get("title") or items[0]["id"])
 
@@ -410,7 +442,7 @@ class YouTubeConnector(Connector):
         """A fresh access token from the refresh token (which itself does not expire)."""
         from google.auth.transport.requests import Request
 
-        with self.errors("the login renewal"):
+        with self.errors(_("the login renewal")):
             self.credentials.refresh(Request())
         expiry = self.credentials.expiry
         fresh: dict[str, Any] = {"access_token": self.credentials.token}
@@ -425,18 +457,18 @@ class YouTubeConnector(Connector):
     def _video_of(self, post: OutgoingPost) -> MediaFile:
         videos = [m for m in post.media if m.kind == "video"]
         if any(m.kind != "video" for m in post.media):
-            raise Rejected("YouTube takes only a video; remove the images for this channel.")
+            raise Rejected(_("YouTube takes only a video; remove the images for this channel."))
         if len(videos) != 1:
-            raise Rejected("YouTube needs exactly one video.")
+            raise Rejected(_("YouTube needs exactly one video."))
         if not (post.title or "").strip():
-            raise Rejected("YouTube needs a title for the video.")
+            raise Rejected(_("YouTube needs a title for the video."))
         return videos[0]
 
     def _metadata(self, post: OutgoingPost) -> dict[str, Any]:
         options = post.options
         privacy = str(options.get("privacy") or "public")
         if privacy not in PRIVACY:
-            raise Rejected(f"YouTube knows no visibility '{privacy}'.")
+            raise Rejected(_("YouTube knows no visibility '%(privacy)s'.", privacy=privacy))
         snippet: dict[str, Any] = {
             "title": (post.title or "").strip(),
             "description": post.text,
@@ -461,7 +493,8 @@ class YouTubeConnector(Connector):
             size = video.path.stat().st_size
         except OSError as exc:
             raise Rejected(
-                f"The file {video.path.name} is missing on the hub server.", detail=repr(exc)
+                _("The file %(name)s is missing on the hub server.", name=video.path.name),
+                detail=repr(exc),
             ) from exc
         key = post.idempotency_key
         stored = self.sessions.get(self.network, key)
@@ -478,10 +511,14 @@ class YouTubeConnector(Connector):
         video_id = str(result["id"])
         if status.get("uploadStatus") in ("failed", "rejected"):
             self.sessions.drop(self.network, key)
-            reason = status.get("failureReason") or status.get("rejectionReason") or "unknown"
+            reason = status.get("failureReason") or status.get("rejectionReason") or _("unknown")
             raise Rejected(
-                f"YouTube could not process the video ({reason}): the file is damaged or in a "
-                "format YouTube does not read. Export it again as MP4 (H.264, AAC) and retry.",
+                _(
+                    "YouTube could not process the video (%(reason)s): the file is damaged or in "
+                    "a format YouTube does not read. Export it again as MP4 (H.264, AAC) and "
+                    "retry.",
+                    reason=reason,
+                ),
                 detail=json.dumps(result)[:2000],
             )
         for caption in captions:
@@ -501,7 +538,7 @@ class YouTubeConnector(Connector):
             media = MediaIoBaseUpload(
                 handle, mimetype=video.mime_type, chunksize=self.chunk_bytes, resumable=True
             )
-            with self.errors("the video"):
+            with self.errors(_("the video")):
                 request = self.youtube.videos().insert(
                     part="snippet,status", body=body, media_body=media, notifySubscribers=True
                 )
@@ -519,10 +556,10 @@ class YouTubeConnector(Connector):
                         # The stored session expired (Google keeps them a week): start again.
                         self.sessions.drop(self.network, key)
                         raise Transient(
-                            "The interrupted upload expired on YouTube; hub starts it again.",
+                            _("The interrupted upload expired on YouTube; hub starts it again."),
                             detail=repr(exc),
                         ) from exc
-                    error = self._from_http_error(exc, "the video")
+                    error = self._from_http_error(exc, _("the video"))
                     if not _resumable(error) or failures >= self.resume_attempts:
                         raise error from exc
                     failures += 1
@@ -530,7 +567,7 @@ class YouTubeConnector(Connector):
                     continue
                 except (requests.RequestException, google.auth.exceptions.TransportError) as exc:
                     if failures >= self.resume_attempts:
-                        with self.errors("the video"):
+                        with self.errors(_("the video")):
                             raise
                     failures += 1
                     self._pause(key, failures, exc)
@@ -565,15 +602,17 @@ class YouTubeConnector(Connector):
         try:
             handle = path.open("rb")
         except OSError as exc:
-            raise Rejected(f"The subtitle file {path.name} is missing.", detail=repr(exc)) from exc
-        with handle, self.errors("the subtitles"):
+            raise Rejected(
+                _("The subtitle file %(name)s is missing.", name=path.name), detail=repr(exc)
+            ) from exc
+        with handle, self.errors(_("the subtitles")):
             media = MediaIoBaseUpload(
                 handle, mimetype="application/octet-stream", chunksize=-1, resumable=True
             )
             request = self.youtube.captions().insert(part="snippet", body=body, media_body=media)
             response = None
             while response is None:
-                _, response = request.next_chunk()
+                _progress, response = request.next_chunk()
 
     def find_published(self, post: OutgoingPost) -> Published | None:
         stored = self.sessions.get(self.network, post.idempotency_key)
@@ -595,7 +634,7 @@ class YouTubeConnector(Connector):
 
     def _finished_upload(self, stored: StoredUpload) -> Published | None:
         """Did the stored session complete (the answer was lost)? Asks without sending bytes."""
-        with self.errors("the upload status"):
+        with self.errors(_("the upload status")):
             response, content = RequestsHttp(self.session, self.http_timeout).request(
                 stored.location,
                 "PUT",
@@ -608,16 +647,16 @@ class YouTubeConnector(Connector):
 
     def _uploads(self) -> Iterator[dict[str, Any]]:
         self.spend("units", COSTS["list"])
-        with self.errors("the lookup"):
+        with self.errors(_("the lookup")):
             channel = self.youtube.channels().list(part="contentDetails", mine=True).execute()
         items = channel.get("items") or []
         if not items:
             return
         playlist = items[0]["contentDetails"]["relatedPlaylists"]["uploads"]
         token = None
-        for _ in range(self.lookup_pages):
+        for _page in range(self.lookup_pages):
             self.spend("units", COSTS["list"])
-            with self.errors("the lookup"):
+            with self.errors(_("the lookup")):
                 page = (
                     self.youtube.playlistItems()
                     .list(part="snippet", playlistId=playlist, maxResults=50, pageToken=token)
@@ -654,7 +693,7 @@ class YouTubeConnector(Connector):
         position = dict(positions.get("threads") or {})
         since = _parse_time(position.get("since"))
         seen = set(position.get("seen") or ())
-        listed, _, finished = self._threads(
+        listed, _pages_left, finished = self._threads(
             {"allThreadsRelatedToChannelId": self.channel_id},
             since,
             seen,
@@ -694,7 +733,7 @@ class YouTubeConnector(Connector):
             budget -= 1
             self._units += COSTS["list"]
             self.spend("units", COSTS["list"])
-            with self.errors("the comments"):
+            with self.errors(_("the comments")):
                 page = (
                     self.youtube.commentThreads()
                     .list(
@@ -735,7 +774,8 @@ class YouTubeConnector(Connector):
 
     def _replies(self, thread_id: str, video_id: str | None) -> list[RemoteComment]:
         self._units += COSTS["list"]
-        return [self._comment(item, video_id) for item in self._thread(thread_id, "the replies")]
+        replies = self._thread(thread_id, _("the replies"))
+        return [self._comment(item, video_id) for item in replies]
 
     def _thread(self, thread_id: str, what: str) -> list[dict[str, Any]]:
         """The replies in one comment thread (``comments.list`` by ``parentId``), as listed."""
@@ -771,7 +811,7 @@ class YouTubeConnector(Connector):
         # YouTube replies belong to the thread: answering a reply answers its thread.
         parent = comment_remote_id.split(".", 1)[0]
         self.spend("units", COSTS["comments.insert"])
-        with self.errors("the reply"):
+        with self.errors(_("the reply")):
             made = (
                 self.youtube.comments()
                 .insert(
@@ -786,7 +826,7 @@ class YouTubeConnector(Connector):
     ) -> str | None:
         parent = comment_remote_id.split(".", 1)[0]
         wanted = comparable(text)
-        for item in self._thread(parent, "the lookup"):
+        for item in self._thread(parent, _("the lookup")):
             snippet = item.get("snippet") or {}
             author = (snippet.get("authorChannelId") or {}).get("value")
             made = _parse_time(snippet.get("publishedAt"))
@@ -798,7 +838,7 @@ class YouTubeConnector(Connector):
 
     def set_hidden(self, comment_remote_id: str, hidden: bool) -> None:
         self.spend("units", COSTS["comments.setModerationStatus"])
-        with self.errors("hiding the comment" if hidden else "showing the comment"):
+        with self.errors(_("hiding the comment") if hidden else _("showing the comment")):
             self.youtube.comments().setModerationStatus(
                 id=comment_remote_id,
                 moderationStatus="heldForReview" if hidden else "published",
@@ -808,7 +848,7 @@ class YouTubeConnector(Connector):
         """Our own comment: deleted; someone else's under our video: rejected (removed)."""
         self.spend("units", COSTS["comments.delete"])
         try:
-            with self.errors("deleting the comment"):
+            with self.errors(_("deleting the comment")):
                 self.youtube.comments().delete(id=comment_remote_id).execute()
         except Rejected as exc:
             status = getattr(exc.__cause__, "status_code", None)
@@ -821,7 +861,7 @@ class YouTubeConnector(Connector):
         # YouTube deletes only the author's own comments; under our videos the channel removes
         # others' comments by rejecting them, which also takes them off YouTube.
         self.spend("units", COSTS["comments.setModerationStatus"])
-        with self.errors("deleting the comment"):
+        with self.errors(_("deleting the comment")):
             self.youtube.comments().setModerationStatus(
                 id=comment_remote_id, moderationStatus="rejected"
             ).execute()
@@ -833,7 +873,7 @@ class YouTubeConnector(Connector):
         ids = list(dict.fromkeys(remote_ids))
         for start in range(0, len(ids), 50):  # videos.list takes at most 50 ids
             self.spend("units", COSTS["list"])
-            with self.errors("the figures"):
+            with self.errors(_("the figures")):
                 found = (
                     self.youtube.videos()
                     .list(part="statistics", id=",".join(ids[start : start + 50]), maxResults=50)
@@ -852,7 +892,7 @@ class YouTubeConnector(Connector):
 
     def fetch_account_metrics(self) -> AccountMetrics:
         self.spend("units", COSTS["list"])
-        with self.errors("the channel figures"):
+        with self.errors(_("the channel figures")):
             found = self.youtube.channels().list(part="statistics", mine=True).execute()
         items = found.get("items") or []
         stats = (items[0].get("statistics") or {}) if items else {}

@@ -210,13 +210,20 @@ def _refresh_x(channel: Channel) -> LoginRefresh:
     try:
         response = requests.post(url, data=data, auth=auth, timeout=(5, 30))
     except requests.RequestException as exc:
-        raise Transient("The connection to X failed.", detail=repr(exc)) from exc
+        raise Transient(
+            _("The connection to %(network)s failed.", network="X"),
+            detail=repr(exc),
+        ) from exc
     if response.status_code in (400, 401):
         raise AuthExpired(
-            "X refused to renew the login; connect the channel again.", detail=response.text[:500]
+            _("X refused to renew the login; connect the channel again."),
+            detail=response.text[:500],
         )
     if response.status_code >= 300:
-        raise Transient(f"X answered HTTP {response.status_code}.", detail=response.text[:500])
+        raise Transient(
+            _("%(network)s answered HTTP %(status)s.", network="X", status=response.status_code),
+            detail=response.text[:500],
+        )
     body = response.json()
     fresh = {"access_token": body["access_token"]}
     if body.get("refresh_token"):

@@ -159,8 +159,10 @@ def test_faults_end_in_a_clear_state(stack, app, announce, sandbox) -> None:
         "youtube", "status", status=403, path="/upload/", error={"reason": "quotaExceeded"}
     )
     youtube = announce("youtube", "Quota", tiny_mp4(), "q.mp4")
+    # The workers say it in the office's language: German unless the office chose English.
     (failed,) = wait_for_states(flickr, {DeliveryState.failed}, timeout=60)
-    assert "could not process the photo" in failed.error_message
+    assert "Flickr konnte das Foto nicht verarbeiten" in failed.error_message
     (waiting,) = wait_for_states(youtube, {DeliveryState.retry_wait}, timeout=60)
-    assert "quota" in waiting.error_message and "resets on" in waiting.error_message
+    assert "Tageskontingent von YouTube" in waiting.error_message
+    assert "zurückgesetzt" in waiting.error_message
     assert sandbox.posts("flickr") == [] and sandbox.posts("youtube") == []

@@ -65,7 +65,7 @@ def test_a_double_click_sends_one_reply_shown_as_ours(citizen_comment, make_user
 
 
 def test_a_lost_answer_is_looked_up_before_replying_again(
-    citizen_comment, make_user, sandbox
+    english, citizen_comment, make_user, sandbox
 ) -> None:
     comment = citizen_comment("x")
     action = actions.request_action(comment, "reply", make_user("moderator"), text="Ab 14 Uhr.")

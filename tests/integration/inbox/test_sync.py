@@ -81,7 +81,7 @@ def test_our_reply_made_on_the_network_directly_answers_the_comment(
     assert found["Gibt es Parkplätze?"].first_answered_at is not None
 
 
-def test_a_rate_limit_waits_as_asked_and_loses_nothing(publish, channel, sandbox) -> None:
+def test_a_rate_limit_waits_as_asked_and_loses_nothing(english, publish, channel, sandbox) -> None:
     delivery = publish("facebook")
     ch = channel("facebook")
     sandbox.add_comment("facebook", delivery.remote_id, "Erster")

@@ -93,7 +93,7 @@ def test_snapshots_follow_the_schedule_and_map_each_network(published, sandbox) 
     assert db.session.scalar(select(func.count()).select_from(ChannelDaily)) >= 2
 
 
-def test_rate_limit_keeps_rows_due_until_retry_after(published, sandbox) -> None:
+def test_rate_limit_keeps_rows_due_until_retry_after(english, published, sandbox) -> None:
     ann = published("x")
     (x,) = ann.deliveries
     due = x.published_at + timedelta(minutes=15)

@@ -173,7 +173,7 @@ def test_figures_from_the_graph_api_are_not_overwritten(
 
 
 def test_private_profile_stores_the_followers_only(
-    instagram: FakeInstagram, make_channel, published, caplog
+    english, instagram: FakeInstagram, make_channel, published, caplog
 ) -> None:
     instagram.add(stadt_bochum(9_120, private=True))
     channel = make_channel("instagram", external_id=IG_USER)
@@ -187,7 +187,7 @@ def test_private_profile_stores_the_followers_only(
 
 
 def test_unknown_profile_stores_nothing_and_says_why(
-    instagram: FakeInstagram, make_channel, caplog
+    english, instagram: FakeInstagram, make_channel, caplog
 ) -> None:
     make_channel("instagram", external_id=IG_USER)  # the profile is not set up on Instagram
     with caplog.at_level(logging.WARNING, logger="hub.metrics.instagram_public"):
@@ -197,7 +197,7 @@ def test_unknown_profile_stores_nothing_and_says_why(
 
 
 def test_rate_limited_read_stores_nothing_and_leaves_the_database_usable(
-    instagram: FakeInstagram, make_channel, caplog
+    english, instagram: FakeInstagram, make_channel, caplog
 ) -> None:
     instagram.add(stadt_bochum())
     instagram.page_status = 429

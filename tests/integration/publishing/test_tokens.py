@@ -97,7 +97,9 @@ def test_youtube_through_the_pipeline_counts_quota_in_the_database(
     assert db.session.scalars(select(UploadSession)).all() == []  # done: forgotten
 
 
-def test_youtube_quota_used_up_waits_with_the_reset_time(announce, make_channel, sandbox) -> None:
+def test_youtube_quota_used_up_waits_with_the_reset_time(
+    english, announce, make_channel, sandbox
+) -> None:
     from hub.connectors.youtube import YouTubeConnector
 
     sandbox.put_account("youtube", id=YT_CHANNEL, token=YT_CREDS["refresh_token"])
@@ -140,7 +142,7 @@ def test_instagram_fetches_from_the_public_route(
 
 
 def test_refresh_extends_instagram_and_a_refused_refresh_makes_deliveries_wait(
-    make_channel, make_user, sandbox
+    english, make_channel, make_user, sandbox
 ) -> None:
     make_user("admin")
     soon = utcnow() + timedelta(days=5)
