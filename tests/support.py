@@ -1,4 +1,5 @@
-"""Small helpers for tests: waiting on a condition with a deadline, free ports."""
+"""Small helpers for tests: waiting on a condition with a deadline, free ports, a worker's
+publishing pass."""
 
 from __future__ import annotations
 
@@ -28,3 +29,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def publish_due(now=None) -> list[str]:  # type: ignore[no-untyped-def]
+    """One dispatcher pass, then run every hinted publish here (as a worker would)."""
+    from hub.extensions import db
+    from hub.publishing import pipeline
+
+    outbox = pipeline.dispatch_due(now=now)
+    results = [pipeline.run_publish(i) for i in outbox.publish]
+    results += [pipeline.reconcile(i, token) for i, token in outbox.reconcile]
+    db.session.expire_all()
+    return results

@@ -14,13 +14,11 @@ from flask_babel import force_locale, format_decimal, get_locale, gettext
 
 from hub.connectors.base import ChannelAccess, ConnectorError, Rejected
 from hub.connectors.facebook import FacebookConnector
-from hub.extensions import db
 from hub.i18n import format_local
-from hub.models import Announcement, ChannelStatus, DeliveryState
-from hub.publishing import pipeline, workflow
-from hub.publishing.compose import AnnouncementInput, save_announcement
+from hub.models import ChannelStatus, DeliveryState
 from tests.conftest import csrf_from, login, make_settings
 from tests.integration.admin.support import speed_up
+from tests.support import publish_due
 
 ANNOUNCEMENTS = "/admin/announcements/"
 
@@ -93,31 +91,6 @@ def test_dates_and_numbers_are_german(app: Flask) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # What the networks' connectors say: German in a worker (an app context without a request)
-
-
-@pytest.fixture
-def approved(make_user, make_channel):  # type: ignore[no-untyped-def]
-    editor, approver = make_user("editor"), make_user("approver")
-
-    def make(network: str) -> Announcement:
-        channel = make_channel(network)
-        ann = save_announcement(
-            AnnouncementInput(title="Test", body="Hallo Bochum", channel_ids=[channel.id]),
-            user=editor,
-        )
-        workflow.submit(ann, editor)
-        workflow.approve(ann, approver)
-        db.session.commit()
-        return ann
-
-    return make
-
-
-def publish_due() -> list[str]:
-    """One dispatcher pass, then each publish here, as a worker runs it (no request)."""
-    results = [pipeline.run_publish(i) for i in pipeline.dispatch_due().publish]
-    db.session.expire_all()
-    return results
 
 
 def test_a_refused_post_is_explained_in_german(approved, sandbox) -> None:

@@ -25,6 +25,7 @@ from hub.models.types import utcnow
 from hub.publishing import deliveries, pipeline
 from hub.publishing.errors import NotAllowed, ValidationFailed
 from tests.conftest import make_settings
+from tests.support import publish_due
 
 
 @pytest.fixture
@@ -37,15 +38,6 @@ def settings(tmp_path, database_url, sandbox_url):  # type: ignore[no-untyped-de
         retry_base=1.0,
         max_attempts=3,
     )
-
-
-def publish_due(now=None) -> list[str]:  # type: ignore[no-untyped-def]
-    """One dispatcher pass, then run every hinted publish here (as a worker would)."""
-    outbox = pipeline.dispatch_due(now=now)
-    results = [pipeline.run_publish(i) for i in outbox.publish]
-    results += [pipeline.reconcile(i, token) for i, token in outbox.reconcile]
-    db.session.expire_all()
-    return results
 
 
 def calls(sandbox, network: str, method: str = "POST") -> list[dict]:  # type: ignore[no-untyped-def]

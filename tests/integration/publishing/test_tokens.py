@@ -24,7 +24,7 @@ from hub.models.types import utcnow
 from hub.publishing import pipeline, tokens, workflow
 from hub.publishing.compose import AnnouncementInput, save_announcement
 from tests.conftest import make_settings
-from tests.support import free_port
+from tests.support import free_port, publish_due
 
 YT_CHANNEL = "UC" + "pipeline00000000000000"
 YT_CREDS = {
@@ -70,13 +70,6 @@ def announce(make_user, make_media):  # type: ignore[no-untyped-def]
         return ann
 
     return make
-
-
-def publish_due() -> list[str]:
-    outbox = pipeline.dispatch_due()
-    results = [pipeline.run_publish(i) for i in outbox.publish]
-    db.session.expire_all()
-    return results
 
 
 def test_youtube_through_the_pipeline_counts_quota_in_the_database(

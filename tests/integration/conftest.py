@@ -1,4 +1,4 @@
-"""Factories for publishing tests: an approved announcement on chosen channels."""
+"""Factories for integration tests: an approved announcement on chosen channels."""
 
 from __future__ import annotations
 
