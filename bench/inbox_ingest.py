@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import functools
 import math
+import os
 import random
 import sys
 import tempfile
@@ -290,7 +291,7 @@ def main() -> None:
     if not 1 <= args.posts <= sync.POSTS_PER_SYNC:
         parser.error(f"--posts: 1 to {sync.POSTS_PER_SYNC} (what one sync looks at)")
 
-    name = "hub_bench_inbox"
+    name = f"hub_bench_inbox_{os.getpid()}"  # its own: runs side by side do not collide
     url = fresh_database(name)
     try:
         with tempfile.TemporaryDirectory() as tmp, start_process() as sandbox:

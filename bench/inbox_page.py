@@ -31,7 +31,7 @@ per request, the ratio default list / inbox (p50 and p95), and the reach (every 
 
     python bench/inbox_page.py                          # 1,000,000 comments
     python bench/inbox_page.py --comments 100000        # a quick look
-    python bench/inbox_page.py --database hub_bench_inbox   # kept by inbox_ingest.py --keep
+    python bench/inbox_page.py --database hub_bench_inbox_<pid>   # as inbox_ingest.py --keep says
     python bench/inbox_page.py --explain                # plus each page's plan on comment
 
 Needs PostgreSQL at 127.0.0.1:5432 (user postgres); the throwaway database is dropped at the end

@@ -17,6 +17,7 @@ The sandbox answers every publish call after ``--latency-ms``. The figures:
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import subprocess
 import sys
@@ -27,10 +28,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import redis
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from common import drop_database, fresh_database  # noqa: E402
 
 from hub import create_app  # noqa: E402
 from hub.auth.users import create_user, sync_roles  # noqa: E402
@@ -47,7 +50,6 @@ from hub.sandbox.client import SandboxControl  # noqa: E402
 from hub.sandbox.server import start_process  # noqa: E402
 from hub.scheduler import hints  # noqa: E402
 
-PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 NETWORKS = ("x", "facebook")
 
 
@@ -65,12 +67,9 @@ def prepare_env(stack: str, tmp: Path, sandbox_url: str) -> dict[str, str]:
         "HUB_NETWORK_TIMEOUT": "10",
     }
     if stack == "scaled":
-        engine = create_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text('DROP DATABASE IF EXISTS "hub_bench" WITH (FORCE)'))
-            conn.execute(text('CREATE DATABASE "hub_bench"'))
-        engine.dispose()
-        env["HUB_DATABASE_URL"] = f"{PG}/hub_bench"
+        name = f"hub_bench_fanout_{os.getpid()}"  # its own: runs side by side do not collide
+        env["HUB_DATABASE_URL"] = fresh_database(name)
+        atexit.register(drop_database, name)
         env["HUB_BROKER_URL"] = "redis://127.0.0.1:6379/14"
         redis.Redis.from_url(env["HUB_BROKER_URL"]).flushdb()
     return env
