@@ -17,7 +17,6 @@ from hub.metrics.settings import MetricsSettings
 from hub.models import Announcement
 from hub.publishing import pipeline
 from tests.conftest import make_settings
-from tests.integration.publishing.conftest import approved  # noqa: F401 (a fixture)
 
 CFG = MetricsSettings(batch=50, per_channel=500, lease=600.0)
 
@@ -28,7 +27,7 @@ def settings(tmp_path, database_url, sandbox_url):  # type: ignore[no-untyped-de
 
 
 @pytest.fixture
-def published(approved, sandbox) -> Callable[..., Announcement]:  # noqa: F811
+def published(approved, sandbox) -> Callable[..., Announcement]:
     """Publish an announcement on ``networks`` now (or on the given ``channels``)."""
     counter = iter(range(1, 10_000))
 
