@@ -36,10 +36,25 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 def service_missing(what: str, error: Exception) -> None:
     """A required service is down: fail in CI, skip (loudly) on a developer's machine."""
-    message = f"{what} is not reachable: {error}"
+    message = f"{what} is not available: {error}"
     if IN_CI:
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked ``postgresql_only`` is about PostgreSQL's planner: its SQLite variant is
+    not collected at all (deselected, not skipped: there is nothing to skip)."""
+    sqlite_only_variant = [
+        item
+        for item in items
+        if item.get_closest_marker("postgresql_only")
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("database_url") == "sqlite"
+    ]
+    if sqlite_only_variant:
+        config.hook.pytest_deselected(items=sqlite_only_variant)
+        items[:] = [item for item in items if item not in sqlite_only_variant]
 
 
 def run_suffix() -> str:

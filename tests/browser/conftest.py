@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.conftest import service_missing
 from tests.integration.admin.support import speed_up
 
 CHROMIUM = "/usr/bin/chromium"
@@ -45,7 +46,7 @@ def chromium():  # type: ignore[no-untyped-def]
     import os
 
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+        service_missing("Chromium", FileNotFoundError(f"{CHROMIUM} (apt-get install -y chromium)"))
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

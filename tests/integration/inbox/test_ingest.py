@@ -126,10 +126,9 @@ def test_missing_from_a_complete_listing_means_deleted_but_not_newer_rows(make_c
     assert not found["during"].deleted_on_network  # made while the listing ran
 
 
+@pytest.mark.postgresql_only
 def test_a_big_first_sync_has_postgresql_look_at_the_table_again(make_channel) -> None:
     """Planned from the statistics of an empty table, each lookup read the whole channel."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("planner statistics are PostgreSQL's")
     channel = make_channel("facebook")
 
     def planner_rows() -> float:

@@ -62,6 +62,7 @@ def an_inbox_after_a_year(channel_id: int, moderator_id: int) -> None:
     db.session.execute(text("ANALYZE comment"))
 
 
+@pytest.mark.postgresql_only
 @pytest.mark.parametrize(
     ("inbox_filter", "index"),
     [
@@ -74,8 +75,6 @@ def an_inbox_after_a_year(channel_id: int, moderator_id: int) -> None:
 def test_open_views_can_use_their_partial_index(
     app, make_user, make_channel, inbox_filter: InboxFilter, index: str
 ) -> None:
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("planner statistics and generic plans are PostgreSQL's")
     moderator: User = make_user("moderator")
     an_inbox_after_a_year(make_channel("facebook").id, moderator.id)
     with captured_selects() as seen:
