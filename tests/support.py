@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -41,3 +42,38 @@ def publish_due(now=None) -> list[str]:  # type: ignore[no-untyped-def]
     results += [pipeline.reconcile(i, token) for i, token in outbox.reconcile]
     db.session.expire_all()
     return results
+
+
+def approved_announcement(  # type: ignore[no-untyped-def]
+    editor,
+    approver,
+    channel_ids: Sequence[int],
+    *,
+    title: str = "Test",
+    body: str = "Hallo Bochum",
+    media_ids: Sequence[int] = (),
+    variants: Mapping[int, Any] | None = None,
+    when: datetime | None = None,
+):
+    """An announcement written by ``editor``, submitted, approved by ``approver`` and committed:
+    due now, or at ``when``. What every test that publishes starts from."""
+    from hub.extensions import db
+    from hub.publishing import workflow
+    from hub.publishing.compose import AnnouncementInput, save_announcement
+
+    ann = save_announcement(
+        AnnouncementInput(
+            title=title,
+            body=body,
+            channel_ids=list(channel_ids),
+            media_ids=list(media_ids),
+            variants=dict(variants or {}),
+        ),
+        user=editor,
+    )
+    workflow.submit(ann, editor)
+    workflow.approve(ann, approver)
+    if when is not None:
+        ann.scheduled_at = when
+    db.session.commit()
+    return ann

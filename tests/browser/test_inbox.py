@@ -18,10 +18,8 @@ from hub.inbox import actions, sync
 from hub.inbox.ingest import store_comments
 from hub.models import ActionState, Comment, ModerationAction, SavedReply
 from hub.models.types import utcnow
-from hub.publishing import pipeline, workflow
-from hub.publishing.compose import AnnouncementInput, save_announcement
 from tests.conftest import PASSWORD, make_settings
-from tests.support import wait_until
+from tests.support import approved_announcement, publish_due, wait_until
 
 pytestmark = [
     pytest.mark.browser,
@@ -59,18 +57,10 @@ def _log_in(page: Page, base: str, email: str) -> None:
 
 def _published_post(make_user, channel) -> str:  # type: ignore[no-untyped-def]
     editor, approver = make_user("editor"), make_user("approver")
-    ann = save_announcement(
-        AnnouncementInput(
-            title="Stadtfest", body="Stadtfest am Samstag!", channel_ids=[channel.id]
-        ),
-        user=editor,
+    ann = approved_announcement(
+        editor, approver, [channel.id], title="Stadtfest", body="Stadtfest am Samstag!"
     )
-    workflow.submit(ann, editor)
-    workflow.approve(ann, approver)
-    db.session.commit()
-    for delivery_id in pipeline.dispatch_due().publish:
-        pipeline.run_publish(delivery_id)
-    db.session.expire_all()
+    publish_due()
     return ann.deliveries[0].remote_id
 
 

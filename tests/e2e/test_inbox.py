@@ -13,11 +13,9 @@ from sqlalchemy import select
 from hub.extensions import db
 from hub.inbox import actions
 from hub.models import ActionState, Channel, Comment, DeliveryState, ModerationAction
-from hub.publishing import workflow
-from hub.publishing.compose import AnnouncementInput, save_announcement
 from hub.scheduler.inbox import run_soon
 from tests.e2e.conftest import Stack, drop_pg_database, make_stack, wait_for_states
-from tests.support import wait_until
+from tests.support import approved_announcement, wait_until
 
 
 @pytest.fixture(params=["embedded", "scaled"])
@@ -54,13 +52,9 @@ def test_comments_arrive_and_a_reply_goes_out_once_even_if_a_worker_dies(
     )
     db.session.add(channel)
     db.session.commit()
-    ann = save_announcement(
-        AnnouncementInput(title="Stadtfest", body="Stadtfest am Samstag", channel_ids=[channel.id]),
-        user=editor,
+    ann = approved_announcement(
+        editor, approver, [channel.id], title="Stadtfest", body="Stadtfest am Samstag"
     )
-    workflow.submit(ann, editor)
-    workflow.approve(ann, approver)
-    db.session.commit()
     (delivery,) = wait_for_states(ann, {DeliveryState.published})
 
     # A citizen asks; the sync (beat -> dispatch -> hub.sync.channel) brings it into the inbox.

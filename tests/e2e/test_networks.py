@@ -17,12 +17,10 @@ from hub import create_app
 from hub.auth.users import sync_roles
 from hub.extensions import db
 from hub.models import Channel, DeliveryState
-from hub.publishing import workflow
-from hub.publishing.compose import AnnouncementInput, save_announcement
 from hub.publishing.media import store_upload
 from tests.conftest import image_bytes, tiny_mp4
 from tests.e2e.conftest import Stack, make_stack, wait_for_states
-from tests.support import free_port, wait_until
+from tests.support import approved_announcement, free_port, wait_until
 
 FINAL = {DeliveryState.published, DeliveryState.failed, DeliveryState.needs_review}
 YT = "UC" + "e2estadtbochum00000000"
@@ -94,19 +92,14 @@ def announce(app, make_user, sandbox, stack):  # type: ignore[no-untyped-def]
 
     def make(network: str, title: str, data: bytes, name: str, alt: str | None = "Rathaus"):  # type: ignore[no-untyped-def]
         asset = store_upload(io.BytesIO(data), name, settings=stack.settings, alt_text=alt)
-        ann = save_announcement(
-            AnnouncementInput(
-                title=title,
-                body=f"{title} – Stadt Bochum",
-                channel_ids=[channels[network].id],
-                media_ids=[asset.id],
-            ),
-            user=editor,
+        return approved_announcement(
+            editor,
+            approver,
+            [channels[network].id],
+            title=title,
+            body=f"{title} – Stadt Bochum",
+            media_ids=[asset.id],
         )
-        workflow.submit(ann, editor)
-        workflow.approve(ann, approver)
-        db.session.commit()
-        return ann
 
     return make
 

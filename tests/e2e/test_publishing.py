@@ -10,10 +10,9 @@ import pytest
 from hub.extensions import db
 from hub.models import AnnouncementStatus, ChannelStatus, DeliveryState
 from hub.models.types import utcnow
-from hub.publishing import hold, workflow
-from hub.publishing.compose import AnnouncementInput, save_announcement
+from hub.publishing import hold
 from tests.e2e.conftest import fresh, make_stack, wait_for_states
-from tests.support import free_port, wait_until
+from tests.support import approved_announcement, free_port, wait_until
 
 FINAL = {DeliveryState.published, DeliveryState.failed, DeliveryState.needs_review}
 
@@ -24,18 +23,14 @@ def announce(make_user, make_channel):  # type: ignore[no-untyped-def]
     channels = {"x": make_channel("x"), "facebook": make_channel("facebook")}
 
     def make(text: str, networks=("x", "facebook"), when=None):  # type: ignore[no-untyped-def]
-        ann = save_announcement(
-            AnnouncementInput(
-                title=text[:40], body=text, channel_ids=[channels[n].id for n in networks]
-            ),
-            user=editor,
+        return approved_announcement(
+            editor,
+            approver,
+            [channels[n].id for n in networks],
+            title=text[:40],
+            body=text,
+            when=when,
         )
-        workflow.submit(ann, editor)
-        workflow.approve(ann, approver)
-        if when:
-            ann.scheduled_at = when
-        db.session.commit()
-        return ann
 
     make.channels = channels  # type: ignore[attr-defined]
     make.editor = editor  # type: ignore[attr-defined]
@@ -213,14 +208,11 @@ def test_redis_restart_mid_run_loses_nothing(tmp_path, sandbox_url, sandbox) -> 
             sandbox.add_fault("x", "latency", seconds=1, method="POST")
             anns = []
             for i in range(6):
-                ann = save_announcement(
-                    AnnouncementInput(title=f"R{i}", body=f"Redis {i}", channel_ids=[channel.id]),
-                    user=editor,
+                anns.append(
+                    approved_announcement(
+                        editor, approver, [channel.id], title=f"R{i}", body=f"Redis {i}"
+                    )
                 )
-                workflow.submit(ann, editor)
-                workflow.approve(ann, approver)
-                db.session.commit()
-                anns.append(ann)
             wait_until(lambda: len(sandbox.posts("x")) >= 1, what="first post")
             redis_server.kill()
             redis_server.wait()

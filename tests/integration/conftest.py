@@ -6,10 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from hub.extensions import db
 from hub.models import Announcement
-from hub.publishing import workflow
-from hub.publishing.compose import AnnouncementInput, save_announcement
+from tests.support import approved_announcement
 
 
 @pytest.fixture
@@ -21,16 +19,7 @@ def approved(make_user, make_channel):  # type: ignore[no-untyped-def]
         *networks: str, body: str = "Hallo Bochum", when: datetime | None = None, channels=None
     ) -> Announcement:
         chosen = channels or [make_channel(n) for n in networks]
-        ann = save_announcement(
-            AnnouncementInput(title="Test", body=body, channel_ids=[c.id for c in chosen]),
-            user=editor,
-        )
-        workflow.submit(ann, editor)
-        workflow.approve(ann, approver)
-        if when is not None:
-            ann.scheduled_at = when
-        db.session.commit()
-        return ann
+        return approved_announcement(editor, approver, [c.id for c in chosen], body=body, when=when)
 
     make.editor = editor  # type: ignore[attr-defined]
     make.approver = approver  # type: ignore[attr-defined]

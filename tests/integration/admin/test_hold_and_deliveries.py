@@ -6,24 +6,20 @@ from sqlalchemy import select
 
 from hub.extensions import db
 from hub.models import AuditEvent, Delivery, DeliveryState, Notification
-from hub.publishing import pipeline, workflow
-from hub.publishing.compose import AnnouncementInput, save_announcement
+from hub.publishing import pipeline
 from tests.conftest import csrf_from
+from tests.support import approved_announcement
 
 
 def _approved(make_user, make_channel, *networks: str):  # type: ignore[no-untyped-def]
     editor, approver = make_user("editor"), make_user("approver")
-    ann = save_announcement(
-        AnnouncementInput(
-            title="Hitzewarnung",
-            body="Trinken Sie ausreichend.",
-            channel_ids=[make_channel(n).id for n in networks],
-        ),
-        user=editor,
+    ann = approved_announcement(
+        editor,
+        approver,
+        [make_channel(n).id for n in networks],
+        title="Hitzewarnung",
+        body="Trinken Sie ausreichend.",
     )
-    workflow.submit(ann, editor)
-    workflow.approve(ann, approver)
-    db.session.commit()
     return ann, editor
 
 

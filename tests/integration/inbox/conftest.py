@@ -19,12 +19,10 @@ from werkzeug.serving import make_server
 
 from hub.extensions import db
 from hub.models import Channel, Comment, Delivery, DeliveryState
-from hub.publishing import pipeline, workflow
-from hub.publishing.compose import AnnouncementInput, save_announcement
 from hub.publishing.media import store_upload
 from tests.conftest import image_bytes, login, make_settings, tiny_mp4
 from tests.integration.admin.support import speed_up
-from tests.support import free_port
+from tests.support import approved_announcement, free_port, publish_due
 
 APP_SECRET = "meta-app-secret-for-tests"
 VERIFY_TOKEN = "verify-me-please"
@@ -150,22 +148,15 @@ def publish(make_user, channel, settings):  # type: ignore[no-untyped-def]
                 )
             ]
         db.session.flush()
-        ann = save_announcement(
-            AnnouncementInput(
-                title=f"{text} {n}",
-                body=f"{text} ({n})",
-                channel_ids=[channel(network).id],
-                media_ids=[m.id for m in media],
-            ),
-            user=editor,
+        ann = approved_announcement(
+            editor,
+            approver,
+            [channel(network).id],
+            title=f"{text} {n}",
+            body=f"{text} ({n})",
+            media_ids=[m.id for m in media],
         )
-        workflow.submit(ann, editor)
-        workflow.approve(ann, approver)
-        db.session.commit()
-        outbox = pipeline.dispatch_due()
-        for delivery_id in outbox.publish:
-            pipeline.run_publish(delivery_id)
-        db.session.expire_all()
+        publish_due()
         (delivery,) = ann.deliveries
         assert delivery.state == DeliveryState.published, delivery.error_message
         return delivery

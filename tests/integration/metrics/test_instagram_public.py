@@ -27,8 +27,7 @@ from hub.models import (
     MetricTotal,
 )
 from hub.models.types import utcnow
-from hub.publishing import pipeline, workflow
-from hub.publishing.compose import AnnouncementInput, save_announcement
+from hub.publishing import pipeline
 from hub.scheduler import instagram_public as task_module
 from hub.scheduler.app import make_celery
 from tests.conftest import make_settings
@@ -38,6 +37,7 @@ from tests.connectors.test_instagram_public import (  # noqa: F401  (a fixture: 
     stadt_bochum,
 )
 from tests.integration.admin.support import speed_up
+from tests.support import approved_announcement
 
 REEL, PHOTO, NOT_OURS = "DJx7mQ2tA_k", "DJvR-1aNqZ0", "DJs0Ufzt9Lw"
 IG_USER = "17841400000000042"
@@ -61,18 +61,14 @@ def published(app, make_user, make_media):  # type: ignore[no-untyped-def]
     editor, approver = make_user("editor"), make_user("approver")
 
     def make(channel, permalink: str, remote_id: str) -> Delivery:  # type: ignore[no-untyped-def]
-        ann = save_announcement(
-            AnnouncementInput(
-                title="Rathaus",
-                body="Das Rathaus im Abendlicht #bochum",
-                channel_ids=[channel.id],
-                media_ids=[make_media().id],
-            ),
-            user=editor,
+        ann = approved_announcement(
+            editor,
+            approver,
+            [channel.id],
+            title="Rathaus",
+            body="Das Rathaus im Abendlicht #bochum",
+            media_ids=[make_media().id],
         )
-        workflow.submit(ann, editor)
-        workflow.approve(ann, approver)
-        db.session.commit()
         pipeline.dispatch_due()  # creates the delivery; it is not sent: we say how it ended
         db.session.expire_all()
         (delivery,) = ann.deliveries

@@ -19,11 +19,9 @@ from hub import create_app
 from hub.auth.users import sync_roles
 from hub.extensions import db
 from hub.models import AccountSnapshot, ChannelDaily, DeliveryState, MetricSnapshot, MetricTotal
-from hub.publishing import workflow
-from hub.publishing.compose import AnnouncementInput, save_announcement
 from tests.conftest import drop_pg_database
 from tests.e2e.conftest import Stack, make_stack, wait_for_states
-from tests.support import wait_until
+from tests.support import approved_announcement, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -71,13 +69,9 @@ def test_figures_are_collected_on_the_sync_queue(
     )
     stack._start("syncer", "worker", "-Q", "sync", "-n", f"sync-{pid}@%h", "-c", "2")
     stack.start_beat()
-    ann = save_announcement(
-        AnnouncementInput(title="Stadtfest", body="Stadtfest am Samstag", channel_ids=[channel.id]),
-        user=editor,
+    ann = approved_announcement(
+        editor, approver, [channel.id], title="Stadtfest", body="Stadtfest am Samstag"
     )
-    workflow.submit(ann, editor)
-    workflow.approve(ann, approver)
-    db.session.commit()
     (delivery,) = wait_for_states(ann, {DeliveryState.published}, timeout=60)
     sandbox.set_metrics("x", delivery.remote_id, impression_count=4321, like_count=21)
 

@@ -18,6 +18,7 @@ from hub.publishing.compose import (
 from hub.publishing.errors import ValidationFailed
 from hub.publishing.media import store_upload
 from tests.conftest import make_settings
+from tests.support import approved_announcement
 
 YT_CHANNEL = "UC" + "options000000000000000"
 YT_CREDS = {
@@ -138,21 +139,17 @@ def test_flickr_visibility_tags_and_licence(make_user, make_channel, make_media,
         },
     )
     photo = make_media("image", licence="CC BY-SA 4.0")
-    ann = save_announcement(
-        AnnouncementInput(
-            title="Rathaus",
-            body="Das Rathaus im Schnee.",
-            channel_ids=[channel.id],
-            media_ids=[photo.id],
-            variants={
-                channel.id: VariantInput(options={"privacy": "public", "tags": "Rathaus, Winter"})
-            },
-        ),
-        user=editor,
+    approved_announcement(
+        editor,
+        approver,
+        [channel.id],
+        title="Rathaus",
+        body="Das Rathaus im Schnee.",
+        media_ids=[photo.id],
+        variants={
+            channel.id: VariantInput(options={"privacy": "public", "tags": "Rathaus, Winter"})
+        },
     )
-    workflow.submit(ann, editor)
-    workflow.approve(ann, approver)
-    db.session.commit()
     assert _publish() == ["published"]
     (posted,) = sandbox.posts("flickr")
     assert "Rathaus" in posted["options"]["tags"] and "Winter" in posted["options"]["tags"]

@@ -25,7 +25,7 @@ from hub.models.types import utcnow
 from hub.publishing import deliveries, pipeline
 from hub.publishing.errors import NotAllowed, ValidationFailed
 from tests.conftest import make_settings
-from tests.support import publish_due
+from tests.support import approved_announcement, publish_due
 
 
 @pytest.fixture
@@ -60,18 +60,16 @@ def test_publishes_to_x_and_facebook_exactly_once(approved, sandbox) -> None:
 def test_image_with_alt_text_reaches_the_network_whole(
     approved, make_channel, make_media, sandbox
 ) -> None:
-    from hub.publishing import workflow
-    from hub.publishing.compose import AnnouncementInput, save_announcement
-
     x = make_channel("x")
     image = make_media("image", alt_text="Baustelle an der Kortumstraße")
-    ann = save_announcement(
-        AnnouncementInput(title="Bild", body="Mit Bild", channel_ids=[x.id], media_ids=[image.id]),
-        user=approved.editor,
+    approved_announcement(
+        approved.editor,
+        approved.approver,
+        [x.id],
+        title="Bild",
+        body="Mit Bild",
+        media_ids=[image.id],
     )
-    workflow.submit(ann, approved.editor)
-    workflow.approve(ann, approved.approver)
-    db.session.commit()
     assert publish_due() == ["published"]
     (post,) = sandbox.posts("x")
     (media,) = post["media"]

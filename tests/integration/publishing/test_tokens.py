@@ -21,10 +21,9 @@ from hub.models import (
     UploadSession,
 )
 from hub.models.types import utcnow
-from hub.publishing import pipeline, tokens, workflow
-from hub.publishing.compose import AnnouncementInput, save_announcement
+from hub.publishing import pipeline, tokens
 from tests.conftest import make_settings
-from tests.support import free_port, publish_due
+from tests.support import approved_announcement, free_port, publish_due
 
 YT_CHANNEL = "UC" + "pipeline00000000000000"
 YT_CREDS = {
@@ -58,16 +57,9 @@ def announce(make_user, make_media):  # type: ignore[no-untyped-def]
 
     def make(channel, title: str, body: str, kind: str = "image"):  # type: ignore[no-untyped-def]
         media = make_media(kind)
-        ann = save_announcement(
-            AnnouncementInput(
-                title=title, body=body, channel_ids=[channel.id], media_ids=[media.id]
-            ),
-            user=editor,
+        return approved_announcement(
+            editor, approver, [channel.id], title=title, body=body, media_ids=[media.id]
         )
-        workflow.submit(ann, editor)
-        workflow.approve(ann, approver)
-        db.session.commit()
-        return ann
 
     return make
 
