@@ -626,6 +626,13 @@ def refresh_announcement_status(announcement: Announcement | int) -> None:
     (a draft or a cancelled announcement keeps its status).
     """
     announcement_id = announcement if isinstance(announcement, int) else announcement.id
+    # The announcement's row first: two deliveries ending at the same moment in two workers
+    # would each count the other as still sending (neither sees the other's uncommitted end)
+    # and leave the announcement "publishing" for good. Locked, the second waits for the first
+    # to commit, and its count (a new snapshot) sees both. (SQLite has one writer anyway.)
+    db.session.execute(
+        select(Announcement.id).where(Announcement.id == announcement_id).with_for_update()
+    )
     counts = dict(
         db.session.execute(
             select(Delivery.state, func.count(Delivery.id))

@@ -152,3 +152,60 @@ def test_announcement_status_follows_deliveries(approved) -> None:
     pipeline.refresh_announcement_status(ann)
     assert ann.status == AnnouncementStatus.failed
     assert db.session.scalar(select(Delivery.state).where(Delivery.id == first.id)) == "failed"
+
+
+@pytest.mark.postgresql_only
+def test_two_deliveries_ending_at_once_leave_the_announcement_published(app, approved) -> None:
+    """Two workers finish the two deliveries of one announcement at the same moment. Neither
+    sees the other's uncommitted end; without a lock each counted the other as still sending
+    and the announcement stayed "publishing" although both posts were out."""
+    from sqlalchemy import text
+
+    from tests.support import wait_until
+
+    ann = approved("x", "facebook")
+    pipeline.dispatch_due()
+    first, second = (d.id for d in ann.deliveries)
+
+    def end(delivery_id: int) -> None:
+        db.session.execute(
+            update(Delivery).where(Delivery.id == delivery_id).values(state=DeliveryState.published)
+        )
+        pipeline.refresh_announcement_status(ann.id)
+
+    end(first)  # this "worker" has ended its delivery and not committed yet
+    errors: list[BaseException] = []
+
+    def other_worker() -> None:
+        with app.app_context():
+            try:
+                end(second)
+                db.session.commit()
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+
+    def other_waits_or_is_done() -> bool:
+        if not thread.is_alive():
+            return True
+        with db.engine.connect() as conn:
+            return bool(
+                conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                )
+            )
+
+    wait_until(other_waits_or_is_done, timeout=30, what="the other worker to count or wait")
+    db.session.commit()
+    thread.join(30)
+    assert not errors, errors
+    db.session.expire_all()
+    assert states(ann) == ["published", "published"]
+    assert ann.status == AnnouncementStatus.published
