@@ -19,9 +19,10 @@ WORD = re.compile(r"\w+")
 def fold(text: str) -> str:
     """``text`` in one comparable spelling: lower case, umlauts spelt out, accents dropped."""
     text = unicodedata.normalize("NFC", text or "").casefold().translate(UMLAUTS)
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.split())
+    if not text.isascii():  # most German text is plain ASCII once its umlauts are spelt out
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,30 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, not_, or_, select, text, update
+from psycopg.types.json import Json
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
+from sqlalchemy.schema import CreateTable
 
 from hub.connectors.base import RemoteComment
 from hub.extensions import db
@@ -42,8 +62,11 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 def clean(text: str | None, limit: int | None = None) -> str:
     """Text both databases can store: no NUL, no unpaired surrogates (hostile input exists)."""
-    value = (text or "").replace("\x00", "")
-    value = value.encode("utf-8", "replace").decode("utf-8")
+    value = text or ""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    if not value.isascii():  # only non-ASCII text can hold a surrogate
+        value = value.encode("utf-8", "replace").decode("utf-8")
     return value[:limit] if limit else value
 
 
@@ -82,7 +105,6 @@ def _row(
         "remote_parent_id": clean(item.parent_remote_id, 200) or None,
         "remote_post_id": clean(item.post_remote_id, 200) or None,
         "delivery_id": deliveries.get(item.post_remote_id or ""),
-        "parent_id": None,
         "author_name": clean(item.author_name, 300),
         "author_handle": clean(item.author_handle, 300) or None,
         "author_remote_id": clean(item.author_id, 200) or None,
@@ -91,125 +113,199 @@ def _row(
         "remote_created_at": _aware(item.created_at) or now,
         "edited_at": _aware(item.edited_at),
         "status": CommentStatus.done if item.is_own else CommentStatus.new,
-        "assignee_id": None,
         "priority": verdict.priority,
         "flags": list(verdict.flags) or None,
         "is_own": item.is_own,
         "hidden": bool(item.hidden),
         "hidden_known": item.hidden is not None,
         "deleted_on_network": item.deleted,
-        "first_answered_at": None,
         "created_at": now,
         "updated_at": now,
     }
 
 
+#: Each batch of comments is first loaded into this scratch table of the connection (PostgreSQL:
+#: ``COPY``, emptied at commit; SQLite: one ``executemany``), then goes into ``comment`` with a
+#: few set-based statements: a thousand comments cost a handful of statements, not a thousand
+#: (at a million comments the difference between 3,500 and well over 10,000 comments/s).
+INCOMING = Table(
+    "comment_incoming",
+    MetaData(),
+    Column("n", Integer),  # position in the batch: ids follow the network's order
+    Column("wave", Integer),  # 0: parent known or none; k: parent in wave k - 1 (see _waves)
+    Column("hidden_known", Boolean),
+    *(
+        Column(column.name, column.type)
+        for column in Comment.__table__.columns
+        if column.name not in ("id", "parent_id", "assignee_id", "first_answered_at")
+    ),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DELETE ROWS",
+)
+INCOMING_COLUMNS = [column.name for column in INCOMING.columns]
+#: Replies whose parent is in the same batch go in after it, wave by wave (threads on Facebook,
+#: Instagram and YouTube are two levels deep; X conversations deeper). Deeper replies still
+#: find their parent: in the orphan linking after the waves.
+MAX_WAVE = 4
+
+
+def _waves(rows: list[dict[str, Any]]) -> None:
+    """Give each row its wave: 0 unless its parent is in the batch, then one after the parent's.
+
+    Inserted wave by wave, a reply's parent row exists when the reply goes in, so its
+    ``parent_id`` is set by the insert itself instead of by a second write of the row."""
+    wave_of = {row["remote_id"]: 0 for row in rows}
+    for row in rows:  # the network's order: a parent almost always comes first
+        row["wave"] = 0
+    for _round in range(MAX_WAVE):
+        moved = False
+        for row in rows:
+            parent = row["remote_parent_id"]
+            if parent in wave_of and parent != row["remote_id"]:
+                wave = min(wave_of[parent] + 1, MAX_WAVE)
+                if wave > row["wave"]:
+                    row["wave"] = wave_of[row["remote_id"]] = wave
+                    moved = True
+        if not moved:
+            break
+
+
+def _load_incoming(rows: list[dict[str, Any]]) -> None:
+    """Put the batch into the (emptied) scratch table of this transaction's connection."""
+    connection = db.session.connection()
+    connection.execute(CreateTable(INCOMING, if_not_exists=True))
+    connection.execute(delete(INCOMING))  # a second batch in the same transaction
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        connection.execute(insert(INCOMING), rows)
+        return
+    # The conversions SQLAlchemy applies to parameters (naive UTC times); JSON as JSON, not as
+    # the array psycopg makes of a list.
+    types = [INCOMING.c[name].type for name in INCOMING_COLUMNS]
+    processors = [Json if isinstance(t, JSON) else t.bind_processor(dialect) for t in types]
+    names = ", ".join(f'"{name}"' for name in INCOMING_COLUMNS)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor, cursor.copy(f"COPY comment_incoming ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    value if process is None or value is None else process(value)
+                    for process, value in zip(
+                        processors, (row[n] for n in INCOMING_COLUMNS), strict=True
+                    )
+                ]
+            )
+
+
 def _insert() -> Any:
     dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(Comment.__table__)
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(Comment.__table__)
 
 
-def _upsert(rows: list[dict[str, Any]], now: datetime) -> None:
-    """Insert new comments; update known ones only where the network told something new."""
+def _upsert(wave: int, hidden_known: bool, now: datetime) -> None:
+    """Insert the wave's new comments; update known ones only where the network told
+    something new. Replies get their parent's row from the insert itself."""
     table = Comment.__table__
-    # Rows whose listing did not say whether they are hidden keep what hub knows.
-    by_hidden: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
-    for row in rows:
-        by_hidden[row.pop("hidden_known")].append(row)
-    for hidden_known, part in by_hidden.items():
-        if not part:
-            continue
-        statement = _insert()
-        new = statement.excluded
-        parent_remote = func.coalesce(new.remote_parent_id, table.c.remote_parent_id)
-        values: dict[str, Any] = {
-            "text": new.text,
-            "edited_at": case(
-                (table.c.text != new.text, func.coalesce(new.edited_at, now)),
-                else_=func.coalesce(new.edited_at, table.c.edited_at),
-            ),
-            "author_name": new.author_name,
-            "author_handle": func.coalesce(new.author_handle, table.c.author_handle),
-            "author_remote_id": func.coalesce(new.author_remote_id, table.c.author_remote_id),
-            "url": func.coalesce(new.url, table.c.url),
-            "remote_parent_id": parent_remote,
-            # A parent learnt anew (Facebook flattens deep replies) is linked again below.
-            "parent_id": case(
-                (table.c.remote_parent_id.is_distinct_from(parent_remote), None),
-                else_=table.c.parent_id,
-            ),
-            "remote_post_id": func.coalesce(new.remote_post_id, table.c.remote_post_id),
-            "delivery_id": func.coalesce(new.delivery_id, table.c.delivery_id),
-            "deleted_on_network": new.deleted_on_network,
-            "is_own": or_(table.c.is_own, new.is_own),
-            "flags": new.flags,
-            "priority": new.priority,
-            "updated_at": now,
-        }
-        changed = [
-            table.c.text.is_distinct_from(new.text),
-            table.c.deleted_on_network.is_distinct_from(new.deleted_on_network),
-            table.c.author_name.is_distinct_from(new.author_name),
-            table.c.priority.is_distinct_from(new.priority),
-            and_(new.is_own, not_(table.c.is_own)),
-            and_(
-                new.remote_parent_id.is_not(None),
-                table.c.remote_parent_id.is_distinct_from(new.remote_parent_id),
-            ),
-            and_(
-                new.remote_post_id.is_not(None),
-                table.c.remote_post_id.is_distinct_from(new.remote_post_id),
-            ),
-            and_(
-                new.delivery_id.is_not(None),
-                table.c.delivery_id.is_distinct_from(new.delivery_id),
-            ),
-            and_(new.url.is_not(None), table.c.url.is_distinct_from(new.url)),
-        ]
-        if hidden_known:
-            values["hidden"] = new.hidden
-            changed.append(table.c.hidden.is_distinct_from(new.hidden))
-        # One statement, the rows as its parameter sets: compiled once and sent by the driver
-        # in one go (psycopg pipelines them), where a multi-row VALUES is compiled afresh for
-        # every chunk, one bound parameter at a time.
-        db.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["channel_id", "remote_id"], set_=values, where=or_(*changed)
-            ),
-            part,
+    incoming = INCOMING
+    parent = aliased(table)
+    copied = [name for name in INCOMING_COLUMNS if name in table.c]
+    source = (
+        select(*(incoming.c[name] for name in copied), parent.c.id)
+        .select_from(
+            incoming.outerjoin(
+                parent,
+                and_(
+                    parent.c.channel_id == incoming.c.channel_id,
+                    parent.c.remote_id == incoming.c.remote_parent_id,
+                ),
+            )
         )
+        .where(incoming.c.wave == wave, incoming.c.hidden_known.is_(hidden_known))
+        .order_by(incoming.c.n)
+    )
+    statement = _insert().from_select([*copied, "parent_id"], source)
+    new = statement.excluded
+    parent_remote = func.coalesce(new.remote_parent_id, table.c.remote_parent_id)
+    values: dict[str, Any] = {
+        "text": new.text,
+        "edited_at": case(
+            (table.c.text != new.text, func.coalesce(new.edited_at, now)),
+            else_=func.coalesce(new.edited_at, table.c.edited_at),
+        ),
+        "author_name": new.author_name,
+        "author_handle": func.coalesce(new.author_handle, table.c.author_handle),
+        "author_remote_id": func.coalesce(new.author_remote_id, table.c.author_remote_id),
+        "url": func.coalesce(new.url, table.c.url),
+        "remote_parent_id": parent_remote,
+        # A parent learnt anew (Facebook flattens deep replies): the row the insert found.
+        "parent_id": case(
+            (table.c.remote_parent_id.is_distinct_from(parent_remote), new.parent_id),
+            else_=func.coalesce(table.c.parent_id, new.parent_id),
+        ),
+        "remote_post_id": func.coalesce(new.remote_post_id, table.c.remote_post_id),
+        "delivery_id": func.coalesce(new.delivery_id, table.c.delivery_id),
+        "deleted_on_network": new.deleted_on_network,
+        "is_own": or_(table.c.is_own, new.is_own),
+        "flags": new.flags,
+        "priority": new.priority,
+        "updated_at": now,
+    }
+    changed = [
+        table.c.text.is_distinct_from(new.text),
+        table.c.deleted_on_network.is_distinct_from(new.deleted_on_network),
+        table.c.author_name.is_distinct_from(new.author_name),
+        table.c.priority.is_distinct_from(new.priority),
+        and_(new.is_own, not_(table.c.is_own)),
+        and_(
+            new.remote_parent_id.is_not(None),
+            table.c.remote_parent_id.is_distinct_from(new.remote_parent_id),
+        ),
+        and_(
+            new.remote_post_id.is_not(None),
+            table.c.remote_post_id.is_distinct_from(new.remote_post_id),
+        ),
+        and_(
+            new.delivery_id.is_not(None),
+            table.c.delivery_id.is_distinct_from(new.delivery_id),
+        ),
+        and_(new.url.is_not(None), table.c.url.is_distinct_from(new.url)),
+    ]
+    if hidden_known:
+        values["hidden"] = new.hidden
+        changed.append(table.c.hidden.is_distinct_from(new.hidden))
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["channel_id", "remote_id"], set_=values, where=or_(*changed)
+        )
+    )
 
 
-def link_parents(channel_id: int, remote_ids: Sequence[str]) -> None:
-    """Point replies at their parent rows: replies among ``remote_ids`` whose parent is known,
-    and known replies whose parent is among ``remote_ids`` (it arrived after them)."""
+def link_parents(channel_id: int) -> None:
+    """Point replies still without a parent row at it, where it is known now: replies of the
+    batch whose parent came in an earlier call or deeper than the waves, and known replies
+    whose parent arrived in this batch (after them).
+
+    Replies waiting for their parent are few, and ``ix_comment_orphans`` holds only them: the
+    statement reads those of the channel, not every reply it ever had."""
     table = Comment.__table__
     parent = aliased(table)
-    parent_row = (
-        select(parent.c.id)
-        .where(
-            parent.c.channel_id == table.c.channel_id,
-            parent.c.remote_id == table.c.remote_parent_id,
-        )
-        .scalar_subquery()
+    parent_row = select(parent.c.id).where(
+        parent.c.channel_id == table.c.channel_id,
+        parent.c.remote_id == table.c.remote_parent_id,
     )
-    # Two statements rather than one with OR: each finds its rows through its own index (the
-    # comment's key; the parent's key), where an OR lets the planner read every reply of the
-    # channel for each chunk.
-    for part in chunks(list(remote_ids)):
-        for column in (table.c.remote_id, table.c.remote_parent_id):
-            db.session.execute(
-                update(table)
-                .where(
-                    table.c.channel_id == channel_id,
-                    table.c.parent_id.is_(None),
-                    table.c.remote_parent_id.is_not(None),
-                    column.in_(part),
-                )
-                .values(parent_id=parent_row)
-                .execution_options(synchronize_session=False)
-            )
+    batch = select(INCOMING.c.remote_id)
+    db.session.execute(
+        update(table)
+        .where(
+            table.c.channel_id == channel_id,
+            table.c.parent_id.is_(None),
+            table.c.remote_parent_id.is_not(None),
+            or_(table.c.remote_id.in_(batch), table.c.remote_parent_id.in_(batch)),
+            parent_row.exists(),
+        )
+        .values(parent_id=parent_row.scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _answered_by_own(channel_id: int, replies: Sequence[RemoteComment]) -> None:
@@ -292,9 +388,13 @@ def store_comments(
     unique = {clean(item.remote_id, 200): item for item in items if item.remote_id}
     deliveries = delivery_ids(channel_id, (i.post_remote_id or "" for i in unique.values()))
     rows = [_row(channel_id, item, deliveries, matcher, now) for item in unique.values()]
-    for part in chunks(rows):
-        _upsert(list(part), now)
-    link_parents(channel_id, list(unique))
+    for n, row in enumerate(rows):
+        row["n"] = n
+    _waves(rows)
+    _load_incoming(rows)
+    for wave, hidden_known in sorted({(row["wave"], row["hidden_known"]) for row in rows}):
+        _upsert(wave, hidden_known, now)
+    link_parents(channel_id)
     _answered_by_own(channel_id, [i for i in unique.values() if i.is_own and i.parent_remote_id])
     return len(rows)
 

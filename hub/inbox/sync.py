@@ -22,12 +22,13 @@ import inspect
 import logging
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -300,38 +301,56 @@ class Run:
                 self.save(0)
 
     def _fetch(self, posts: list[str], full: bool) -> None:
-        """Page through one kind of listing until done or the run's budget is spent."""
+        """Page through one kind of listing until done or the run's budget is spent.
+
+        While a page is stored, the next one is already being read (one thread, one call
+        ahead): the network's answer time and hub's database time overlap instead of adding
+        up. Only a call the run would make anyway is started early, with the cursor the page
+        ends at, so the network sees the same calls in the same order; an error of the early
+        call surfaces where the call would have been made, after the page before it is saved.
+        """
         listed_since = utcnow()
         matcher = load_matcher()
         seen: dict[str, set[str]] = {post: set() for post in posts}
-        while True:
-            page: CommentPage = (
-                self.connector.fetch_comments(self.cursor, posts, full=True)
-                if full
-                else self.connector.fetch_comments(self.cursor, posts)
-            )
-            self.calls += 1
-            self.fetched += store_comments(self.channel, page.items, matcher=matcher)
-            for item in page.items:
-                if item.post_remote_id in seen:
-                    seen[item.post_remote_id].add(item.remote_id)
-            for post in page.complete:
-                if post in seen:
-                    mark_missing(self.channel.id, post, seen[post], listed_since)
-            self.cursor = dict(page.cursor)
-            if not page.more:
-                stamp = utcnow().timestamp()
-                for post in posts:
-                    entry = self.schedule.setdefault(post, {})
-                    entry["checked"] = stamp
-                    if full:
-                        entry["full"] = stamp
-            self.save(page.units)
-            if not page.more:
-                return
-            if self.calls >= CALLS_PER_RUN:
-                self.more = True
-                return
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="comment-fetch") as ahead:
+            upcoming = ahead.submit(self._read, app, self.cursor, posts, full)
+            while True:
+                page = upcoming.result()
+                self.calls += 1
+                if page.more and self.calls < CALLS_PER_RUN:
+                    upcoming = ahead.submit(self._read, app, page.cursor, posts, full)
+                self.fetched += store_comments(self.channel, page.items, matcher=matcher)
+                for item in page.items:
+                    if item.post_remote_id in seen:
+                        seen[item.post_remote_id].add(item.remote_id)
+                for post in page.complete:
+                    if post in seen:
+                        mark_missing(self.channel.id, post, seen[post], listed_since)
+                self.cursor = dict(page.cursor)
+                if not page.more:
+                    stamp = utcnow().timestamp()
+                    for post in posts:
+                        entry = self.schedule.setdefault(post, {})
+                        entry["checked"] = stamp
+                        if full:
+                            entry["full"] = stamp
+                self.save(page.units)
+                if not page.more:
+                    return
+                if self.calls >= CALLS_PER_RUN:
+                    self.more = True
+                    return
+
+    def _read(
+        self, app: Flask, cursor: dict[str, Any], posts: list[str], full: bool
+    ) -> CommentPage:
+        """One ``fetch_comments`` call, in the app's context (its messages in the office's
+        language) whichever thread makes it."""
+        with app.app_context():
+            if full:
+                return self.connector.fetch_comments(cursor, posts, full=True)
+            return self.connector.fetch_comments(cursor, posts)
 
 
 def _accepts_full(connector: Connector) -> bool:

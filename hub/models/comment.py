@@ -60,6 +60,7 @@ class Tag(db.Model):  # type: ignore[name-defined]
 #: The partial indexes' conditions (SQL, the same on PostgreSQL and SQLite).
 OPEN_ITEMS = "status IN ('new', 'assigned')"
 OPEN_CITIZENS = f"is_own IS false AND {OPEN_ITEMS}"
+ORPHANS = "parent_id IS NULL AND remote_parent_id IS NOT NULL"
 
 
 class Comment(db.Model):  # type: ignore[name-defined]
@@ -110,9 +111,16 @@ class Comment(db.Model):  # type: ignore[name-defined]
             sqlite_where=text(f"priority > 0 AND {OPEN_ITEMS}"),
             postgresql_where=text(f"priority > 0 AND {OPEN_ITEMS}"),
         ),
-        # Threads: every comment under one post, and children waiting for their parent.
+        # Threads: every comment under one post, and replies still waiting for their parent
+        # row (few; hub.inbox.ingest.link_parents reads only these).
         Index("ix_comment_thread", "channel_id", "remote_post_id"),
-        Index("ix_comment_remote_parent", "channel_id", "remote_parent_id"),
+        Index(
+            "ix_comment_orphans",
+            "channel_id",
+            "remote_parent_id",
+            sqlite_where=text(ORPHANS),
+            postgresql_where=text(ORPHANS),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,9 +15,10 @@ first time is a new page.
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from hub.sandbox import engagement
@@ -463,45 +464,62 @@ class FacebookPages(GraphProduct):
         return base64.urlsafe_b64encode(raw.encode()).decode()
 
     @staticmethod
-    def _at(cursor: str) -> tuple[str, str]:
+    def _at(cursor: str) -> tuple[datetime, str]:
         try:
             raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+            moment, _sep, comment_id = raw.partition("|")
+            return datetime.fromisoformat(moment), comment_id
         except ValueError:
             raise GraphError(100, "(#100) Invalid cursor") from None
-        moment, _sep, comment_id = raw.partition("|")
-        return moment, comment_id
+
+    def _ordered(self, root_id: str) -> tuple[list[Post], list[tuple[datetime, str]]]:
+        """A post's comments oldest first, and their sort keys: kept between pages (a network
+        reads its index from the cursor on, not the whole thread per page) until the thread
+        grows or its newest comment is backdated (bulk seeding)."""
+        with self.state.lock:
+            ids = self._threads.get(root_id, ())
+            count, last = len(ids), ids[-1] if ids else ""
+        newest = self.state.post(NETWORK, last)
+        signature = (count, last, newest and newest.created_at)
+        cache = self.state.bucket("facebook.ordered")
+        known = cache.get(root_id)
+        if known is None or known[0] != signature:
+            ordered = sorted(self._under(root_id), key=lambda p: (p.created_at, p.id))
+            known = cache[root_id] = (signature, ordered, [(p.created_at, p.id) for p in ordered])
+        return known[1], known[2]
 
     def _list_comments(self, call: GraphCall) -> dict[str, Any]:
         parent = self.existing(call)
         stream = call.params.get("filter") == "stream" and not parent.is_comment
         newest_first = call.params.get("order") == "reverse_chronological"
         limit = call.limit(25)
-        comments = sorted(
-            (
-                p
-                for p in self._under(parent.root_id or parent.id)
-                if not p.deleted and (stream or p.parent_id == parent.id)
-            ),
-            key=lambda p: (p.created_at.isoformat(), p.id),
-            reverse=newest_first,
-        )
+        ordered, keys = self._ordered(parent.root_id or parent.id)
+
+        def walk(start: int, step: int, count: int) -> list[Post]:
+            found: list[Post] = []
+            index = start
+            while 0 <= index < len(ordered) and len(found) < count:
+                item = ordered[index]
+                if not item.deleted and (stream or item.parent_id == parent.id):
+                    found.append(item)
+                index += step
+            return found
+
+        # Positions by bisection on the cursor's (time, id); one more than a page tells
+        # whether a next page exists.
         after, before = call.params.get("after"), call.params.get("before")
-        if after:
-            mark = self._at(after)
-            comments = [
-                p
-                for p in comments
-                if ((p.created_at.isoformat(), p.id) < mark) == newest_first
-                and (p.created_at.isoformat(), p.id) != mark
-            ]
-        elif before:
-            mark = self._at(before)
-            comments = [
-                p
-                for p in comments
-                if ((p.created_at.isoformat(), p.id) > mark) == newest_first
-                and (p.created_at.isoformat(), p.id) != mark
-            ][-limit:]
+        if after and newest_first:  # older than the cursor, newest first
+            comments = walk(bisect.bisect_left(keys, self._at(after)) - 1, -1, limit + 1)
+        elif after:  # newer than the cursor
+            comments = walk(bisect.bisect_right(keys, self._at(after)), 1, limit + 1)
+        elif before and newest_first:  # the ``limit`` newer than the cursor, newest first
+            comments = walk(bisect.bisect_right(keys, self._at(before)), 1, limit)[::-1]
+        elif before:  # the ``limit`` older than the cursor
+            comments = walk(bisect.bisect_left(keys, self._at(before)) - 1, -1, limit)[::-1]
+        elif newest_first:
+            comments = walk(len(ordered) - 1, -1, limit + 1)
+        else:
+            comments = walk(0, 1, limit + 1)
         page = comments[:limit]
         fields = call.fields(("created_time", "from", "message", "id"))
         body: dict[str, Any] = {"data": [self._comment_json(p, fields) for p in page]}

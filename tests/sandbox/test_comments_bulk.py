@@ -88,3 +88,33 @@ def test_empty_and_oversized_lists_are_refused(graph, sandbox, sandbox_url) -> N
         assert requests.post(url, json=body, timeout=10).status_code == 400
     missing = {"network": "facebook", "post_id": "1_2", "comments": [{"text": "x"}]}
     assert requests.post(url, json=missing, timeout=5).status_code == 404
+
+
+@pytest.mark.parametrize("order", ["chronological", "reverse_chronological"])
+def test_comment_pages_follow_their_cursors_both_ways(graph, sandbox, order) -> None:
+    """``after`` continues right behind a page and ``before`` goes back right in front of it,
+    in either order; comments at the same second keep their order by id."""
+    post = fb_post(graph)
+    entries = [
+        {"text": f"Kommentar {i}", "author": ANNA, "created_at": f"2025-03-01T09:{i // 2:02d}:00Z"}
+        for i in range(7)
+    ]
+    made = sandbox.add_comments("facebook", post, entries)["ids"]
+    by_time = sorted(made, key=lambda i: (entries[made.index(i)]["created_at"], i))
+    expected = by_time if order == "chronological" else by_time[::-1]
+    params = {"filter": "stream", "order": order, "limit": 3}
+    seen: list[str] = []
+    pages = []
+    after = None
+    while True:
+        body = graph("GET", f"/{post}/comments", params=params | ({"after": after} if after else {}))
+        page = body.json()
+        pages.append(page)
+        seen += [c["id"] for c in page["data"]]
+        if "next" not in page["paging"]:
+            break
+        after = page["paging"]["cursors"]["after"]
+    assert seen == expected and [len(p["data"]) for p in pages] == [3, 3, 1]
+    back = pages[-1]["paging"]["cursors"]["before"]
+    previous = graph("GET", f"/{post}/comments", params=params | {"before": back}).json()
+    assert [c["id"] for c in previous["data"]] == expected[3:6]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from hub.connectors.base import RemoteComment
 from hub.extensions import db
@@ -52,6 +52,63 @@ def test_replies_find_their_parents_in_any_order(make_channel) -> None:
     db.session.commit()
     found = rows(channel)
     assert found["child"].parent_id == found["parent"].id
+
+
+@pytest.mark.parametrize("order", ["network", "reversed"])
+def test_a_whole_thread_in_one_batch_is_linked_at_any_depth(make_channel, order) -> None:
+    """An X conversation eight replies deep (deeper than the insert's waves), given parents
+    first as networks list them, or children first."""
+    channel = make_channel("x")
+    chain = [comment("r0", post_remote_id="p")] + [
+        comment(f"r{i}", parent_remote_id=f"r{i - 1}", post_remote_id="p") for i in range(1, 9)
+    ]
+    store_comments(channel, chain if order == "network" else chain[::-1])
+    db.session.commit()
+    found = rows(channel)
+    assert found["r0"].parent_id is None
+    assert all(found[f"r{i}"].parent_id == found[f"r{i - 1}"].id for i in range(1, 9))
+
+
+def test_two_batches_in_one_transaction_each_go_in_whole(make_channel) -> None:
+    """The scratch table of the second batch holds only its own comments."""
+    channel = make_channel("facebook")
+    store_comments(channel, [comment("a", "Erste"), comment("b", "Zweite")])
+    store_comments(channel, [comment("a", "Erste, bearbeitet"), comment("c", parent_remote_id="b")])
+    db.session.commit()
+    found = rows(channel)
+    assert sorted(found) == ["a", "b", "c"]
+    assert found["a"].text == "Erste, bearbeitet" and found["b"].text == "Zweite"
+    assert found["c"].parent_id == found["b"].id
+
+
+@pytest.mark.postgresql_only
+def test_linking_late_parents_reads_only_the_replies_still_waiting(make_channel) -> None:
+    """Thousands of comments without a parent (top level) and one reply waiting for its parent:
+    the link after a batch looks at that one through the orphan index, not at every comment."""
+    channel = make_channel("facebook")
+    store_comments(channel, [comment(f"top{i}", post_remote_id="p") for i in range(3000)])
+    store_comments(channel, [comment("late", parent_remote_id="soon", post_remote_id="p")])
+    db.session.commit()
+    db.session.execute(text("ANALYZE comment"))
+    statements: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("UPDATE comment SET parent_id"):
+            statements.append((statement, parameters))
+
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        store_comments(channel, [comment("soon", post_remote_id="p")])
+        ((statement, parameters),) = statements
+        cursor = db.session.connection().connection.driver_connection.cursor()
+        plan = cursor.execute(f"EXPLAIN (FORMAT JSON) {statement}", parameters).fetchone()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    db.session.commit()
+    assert "ix_comment_orphans" in str(plan)
+    found = rows(channel)
+    assert found["late"].parent_id == found["soon"].id
 
 
 def test_hidden_is_kept_where_the_network_does_not_say(make_channel) -> None:
