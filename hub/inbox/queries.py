@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, literal, or_, select, tuple_
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from hub.extensions import db
 from hub.inbox.errors import InboxError
 from hub.models import (
+    Announcement,
     Channel,
     Comment,
     CommentStatus,
@@ -185,28 +189,73 @@ def filtered(query: Select, f: InboxFilter, user: User | None) -> Select:  # typ
 
 
 def inbox_page(
-    f: InboxFilter, user: User | None, cursor: Cursor | None = None, limit: int = PAGE_SIZE
+    f: InboxFilter,
+    user: User | None,
+    cursor: Cursor | None = None,
+    limit: int = PAGE_SIZE,
+    *,
+    with_tags: bool = True,
 ) -> InboxPage:
-    """Citizens' comments (not our own replies) matching ``f``, newest first."""
+    """Citizens' comments (not our own replies) matching ``f``, newest first.
+
+    ``with_tags=False`` for callers that do not show the tags (the admin list): one query less.
+    """
     limit = max(1, min(limit, MAX_PAGE))
     query = filtered(select(Comment).where(Comment.is_own.is_(False)), f, user)
     if cursor is not None:
         query = query.where(tuple_(Comment.remote_created_at, Comment.id) < (cursor.at, cursor.id))
+    # The post and its announcement in one query (a join on the deliveries' primary keys), and
+    # of the announcement only what a row shows: its body may be long.
+    options = [
+        selectinload(Comment.delivery)
+        .joinedload(Delivery.announcement)
+        .load_only(Announcement.id, Announcement.title)
+    ]
+    if with_tags:
+        options.append(selectinload(Comment.tags))
     query = (
         query.order_by(Comment.remote_created_at.desc(), Comment.id.desc())
         .limit(limit + 1)
-        .options(
-            selectinload(Comment.channel),
-            selectinload(Comment.assignee),
-            selectinload(Comment.tags),
-            selectinload(Comment.delivery).selectinload(Delivery.announcement),
-        )
+        .options(*options)
     )
     rows = list(db.session.scalars(query))
     more = len(rows) > limit
     rows = rows[:limit]
+    _attach_known(rows, "channel", Channel, (r.channel_id for r in rows))
+    _attach_known(rows, "assignee", User, (r.assignee_id for r in rows))
     after = Cursor(rows[-1].remote_created_at, rows[-1].id).encode() if more and rows else None
     return InboxPage(rows, after, f)
+
+
+def _attach_known(
+    rows: list[Comment],
+    relation: str,
+    model: type[Channel] | type[User],
+    ids: Iterable[int | None],
+) -> None:
+    """Set the many-to-one ``relation`` of ``rows`` (``ids``: their foreign keys, in order) from
+    objects the session already holds, loading only the missing ones (one query).
+
+    ``selectinload`` would ask the database for all of them again; the inbox view has loaded
+    every channel and moderator for its filters before the page, so usually nothing is asked.
+    Expired objects count as missing: they are loaded fresh in the same query.
+    """
+    keys = list(ids)
+    session = db.session()
+    known: dict[int, Any] = {}
+    for ident in set(keys) - {None}:
+        obj = session.identity_map.get(identity_key(model, ident))
+        if obj is not None:
+            state = instance_state(obj)
+            if not state.expired and not state.expired_attributes:
+                known[ident] = obj
+    missing = set(keys) - known.keys() - {None}
+    if missing:
+        known.update(
+            (obj.id, obj) for obj in session.scalars(select(model).where(model.id.in_(missing)))
+        )
+    for row, key in zip(rows, keys, strict=True):
+        set_committed_value(row, relation, known.get(key) if key is not None else None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -107,7 +107,9 @@ def test_comment_pages_follow_their_cursors_both_ways(graph, sandbox, order) -> 
     pages = []
     after = None
     while True:
-        body = graph("GET", f"/{post}/comments", params=params | ({"after": after} if after else {}))
+        body = graph(
+            "GET", f"/{post}/comments", params=params | ({"after": after} if after else {})
+        )
         page = body.json()
         pages.append(page)
         seen += [c["id"] for c in page["data"]]

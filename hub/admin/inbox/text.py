@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 TRAILING = ".,;:!?)]}’”»"
 MAX_LINK_TEXT = 60
+WORD_BREAKS = re.compile(r"[\s_.\-@]+")
 
 
 def _link(url: str) -> Markup:
@@ -47,6 +48,6 @@ def excerpt(text: str | None, limit: int = 280) -> str:
 
 def initials(name: str | None) -> str:
     """Two letters for the author's badge: no avatar is loaded from a third-party host."""
-    words = [w for w in re.split(r"[\s_.\-@]+", name or "") if w]
+    words = [w for w in WORD_BREAKS.split(name or "") if w]
     letters = "".join(w[0] for w in words[:2]).upper()
     return letters or "?"

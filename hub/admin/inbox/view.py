@@ -38,6 +38,7 @@ from hub.extensions import db
 from hub.inbox import actions, labels, operations, presence, queries
 from hub.inbox.availability import availability
 from hub.inbox.errors import InboxError
+from hub.inbox.operations import moderators
 from hub.inbox.rules import CATEGORIES
 from hub.inbox.saved_replies import fill, filled_replies, values_for
 from hub.models import ActionKind, Comment, ModerationAction, SavedReply, User
@@ -65,18 +66,23 @@ class InboxView(ProtectedView, BaseView):
         except InboxError as exc:
             flash(exc.message, "error")
             cursor = None
-        page = queries.inbox_page(f, current_user, cursor)
+        # Channels and moderators first: the filters need them, and the page's rows then find
+        # their channel and assignee in the session instead of asking the database again.
+        people = moderators()
+        filters = choices.filter_choices(choices.channels(), people)
+        page = queries.inbox_page(f, current_user, cursor, with_tags=False)
         bulk = BulkForm(formdata=None)
         bulk.action.choices = choices.bulk_actions()
-        bulk.assignee.choices = choices.moderator_choices(empty=_("me"))
+        bulk.assignee.choices = choices.moderator_choices(_("me"), people)
         return self.render(
             "admin/inbox/list.html",
             page=page,
             f=f,
             first_page=cursor is None,
-            choices=choices,
+            filters=filters,
             bulk=bulk,
             here=request.full_path if request.query_string else request.path,
+            thread_url=_thread_url_prefix(),
             **self._helpers(),
         )
 
@@ -330,10 +336,18 @@ class InboxView(ProtectedView, BaseView):
             "comment_html": comment_html,
             "excerpt": excerpt,
             "initials": initials,
-            "labels": labels,
+            "labels": labels.words(),
             "network_labels": publishing_labels.NETWORK,
-            "rule_categories": CATEGORIES,
+            "rule_categories": labels.translated(CATEGORIES),
         }
+
+
+def _thread_url_prefix() -> str:
+    """A thread's URL without its id ("/admin/inbox/"): built once per list page, not per row
+    (``url_for`` is the slowest part of a row); the row appends the (integer) id."""
+    sample = url_for(".thread", comment_id=1)
+    assert sample.endswith("/1"), sample
+    return sample[:-1]
 
 
 def _user(value: str | None) -> User | None:

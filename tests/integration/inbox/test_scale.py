@@ -111,3 +111,49 @@ def test_the_people_to_assign_to_cost_two_queries_however_many_there_are(app, ma
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(people) == 12
     assert len(statements) <= 3, statements  # users, their roles (and the roles' permissions)
+
+
+@pytest.mark.postgresql_only  # an_inbox_after_a_year writes PostgreSQL
+def test_a_page_finds_channels_and_assignees_the_session_holds(
+    app, make_user, make_channel
+) -> None:
+    """The admin list loads every channel and moderator for its filters first; the page's rows
+    take theirs from the session (no query), and load only people it does not hold, at once."""
+    from sqlalchemy import select
+
+    from hub.inbox.operations import moderators
+    from hub.models import Channel
+
+    moderator: User = make_user("moderator")
+    editor: User = make_user("editor")  # not among the moderators: loaded by the page
+    channel_id = make_channel("facebook").id
+    an_inbox_after_a_year(channel_id, moderator.id)
+    newest = db.session.scalars(
+        text("SELECT id FROM comment ORDER BY remote_created_at DESC, id DESC LIMIT 2")
+    ).all()
+    for comment_id, person in zip(newest, (editor, moderator), strict=True):
+        db.session.execute(
+            text("UPDATE comment SET assignee_id = :who WHERE id = :id"),
+            {"who": person.id, "id": comment_id},
+        )
+    db.session.commit()
+    db.session.expire_all()
+    known = [*db.session.scalars(select(Channel)), *moderators()]
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        page = inbox_page(InboxFilter(status="all"), moderator, with_tags=False)
+        shown = [(c.channel.id, c.assignee.email if c.assignee else None) for c in page.items]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert known
+    assert {channel for channel, _who in shown} == {channel_id}
+    assert editor.email in {who for _channel, who in shown}
+    assert moderator.email in {who for _channel, who in shown}
+    # the comments, their posts (none here: no query), and the one person not yet loaded
+    assert len(statements) == 2, statements
+    assert 'FROM "user"' in statements[1]
