@@ -12,8 +12,9 @@ own replies made directly on the network mark the comment they answer as answere
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from psycopg.types.json import Json
@@ -45,7 +46,7 @@ from hub.connectors.base import RemoteComment
 from hub.extensions import db
 from hub.inbox.folding import Matcher, Verdict
 from hub.models import Channel, Comment, CommentStatus, Delivery
-from hub.models.types import utcnow
+from hub.models.types import UTCDateTime, utcnow
 
 # Rows per statement: ~20 parameters each keeps SQLite under its 32,766 parameter limit.
 CHUNK = 500
@@ -179,33 +180,42 @@ def _load_incoming(rows: list[dict[str, Any]]) -> None:
     if dialect.name != "postgresql":
         connection.execute(insert(INCOMING), rows)
         return
-    # The conversions SQLAlchemy applies to parameters (naive UTC times); JSON as JSON, not as
-    # the array psycopg makes of a list.
-    types = [INCOMING.c[name].type for name in INCOMING_COLUMNS]
-    processors = [Json if isinstance(t, JSON) else t.bind_processor(dialect) for t in types]
+    plan = [(name, _copy_value(INCOMING.c[name].type, dialect)) for name in INCOMING_COLUMNS]
     names = ", ".join(f'"{name}"' for name in INCOMING_COLUMNS)
     cursor = connection.connection.driver_connection.cursor()
     with cursor, cursor.copy(f"COPY comment_incoming ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(
                 [
-                    value if process is None or value is None else process(value)
-                    for process, value in zip(
-                        processors, (row[n] for n in INCOMING_COLUMNS), strict=True
-                    )
+                    row[name] if change is None or row[name] is None else change(row[name])
+                    for name, change in plan
                 ]
             )
 
 
-def _insert() -> Any:
-    dialect = db.session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(Comment.__table__)
+def _copy_value(kind: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """What a value of this column type becomes for ``COPY``: what SQLAlchemy does to a
+    parameter (naive UTC times), JSON as JSON (psycopg would make an array of a list)."""
+    if isinstance(kind, JSON):
+        return Json
+    if isinstance(kind, UTCDateTime):
+        return _naive_utc
+    return kind.bind_processor(dialect)
 
 
-def _upsert(wave: int, hidden_known: bool, now: datetime) -> None:
-    """Insert the wave's new comments; update known ones only where the network told
-    something new. Replies get their parent's row from the insert itself."""
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+@lru_cache(maxsize=8)
+def _upsert_statement(dialect: str, hidden_known: bool) -> Any:
+    """Insert a wave's new comments (``:wave``); update known ones only where the network told
+    something new (at ``:now``). Replies get their parent's row from the insert itself.
+
+    Built once per dialect and kind, not for every batch: it has a few hundred SQL elements,
+    and a big sync stores a batch every fraction of a second."""
     table = Comment.__table__
+    now = bindparam("now", type_=table.c.updated_at.type)
     incoming = INCOMING
     parent = aliased(table)
     copied = [name for name in INCOMING_COLUMNS if name in table.c]
@@ -220,10 +230,11 @@ def _upsert(wave: int, hidden_known: bool, now: datetime) -> None:
                 ),
             )
         )
-        .where(incoming.c.wave == wave, incoming.c.hidden_known.is_(hidden_known))
+        .where(incoming.c.wave == bindparam("wave"), incoming.c.hidden_known.is_(hidden_known))
         .order_by(incoming.c.n)
     )
-    statement = _insert().from_select([*copied, "parent_id"], source)
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = upsert(table).from_select([*copied, "parent_id"], source)
     new = statement.excluded
     parent_remote = func.coalesce(new.remote_parent_id, table.c.remote_parent_id)
     values: dict[str, Any] = {
@@ -273,10 +284,8 @@ def _upsert(wave: int, hidden_known: bool, now: datetime) -> None:
     if hidden_known:
         values["hidden"] = new.hidden
         changed.append(table.c.hidden.is_distinct_from(new.hidden))
-    db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["channel_id", "remote_id"], set_=values, where=or_(*changed)
-        )
+    return statement.on_conflict_do_update(
+        index_elements=["channel_id", "remote_id"], set_=values, where=or_(*changed)
     )
 
 
@@ -308,36 +317,32 @@ def link_parents(channel_id: int) -> None:
     )
 
 
-def _answered_by_own(channel_id: int, replies: Sequence[RemoteComment]) -> None:
-    """Our replies (also those written on the network directly) answer their parent."""
-    if not replies:
-        return
+def _answered_by_own(channel_id: int) -> None:
+    """Our replies in the batch (also those written on the network directly) answer their
+    parent: open comments become answered, and the earliest reply sets the time. One statement
+    for the batch; comments answered before are not written again."""
     table = Comment.__table__
-    # One UPDATE, a parameter set per reply, in the replies' order (the first one answering a
-    # comment sets its time). On the table, not the model: a list of parameters with the
-    # model would be the ORM's bulk update by primary key.
+    incoming = INCOMING
+    answers = (
+        select(incoming.c.remote_parent_id, func.min(incoming.c.remote_created_at).label("at"))
+        .where(incoming.c.is_own.is_(True), incoming.c.remote_parent_id.is_not(None))
+        .group_by(incoming.c.remote_parent_id)
+        .subquery()
+    )
+    is_open = table.c.status.in_([str(s) for s in OPEN])
     db.session.execute(
         update(table)
         .where(
             table.c.channel_id == channel_id,
-            table.c.remote_id == bindparam("parent_remote_id"),
+            table.c.remote_id == answers.c.remote_parent_id,
             table.c.is_own.is_(False),
+            or_(is_open, table.c.first_answered_at.is_(None)),
         )
         .values(
-            # Not IN (...): an expanding list cannot go with several parameter sets.
-            status=case(
-                (or_(*(table.c.status == s for s in OPEN)), CommentStatus.answered),
-                else_=table.c.status,
-            ),
-            first_answered_at=func.coalesce(table.c.first_answered_at, bindparam("answered_at")),
-        ),
-        [
-            {
-                "parent_remote_id": reply.parent_remote_id,
-                "answered_at": _aware(reply.created_at) or utcnow(),
-            }
-            for reply in replies
-        ],
+            status=case((is_open, CommentStatus.answered), else_=table.c.status),
+            first_answered_at=func.coalesce(table.c.first_answered_at, answers.c.at),
+        )
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -392,10 +397,12 @@ def store_comments(
         row["n"] = n
     _waves(rows)
     _load_incoming(rows)
+    dialect = db.session.get_bind().dialect.name
     for wave, hidden_known in sorted({(row["wave"], row["hidden_known"]) for row in rows}):
-        _upsert(wave, hidden_known, now)
+        db.session.execute(_upsert_statement(dialect, hidden_known), {"wave": wave, "now": now})
     link_parents(channel_id)
-    _answered_by_own(channel_id, [i for i in unique.values() if i.is_own and i.parent_remote_id])
+    if any(row["is_own"] and row["remote_parent_id"] for row in rows):
+        _answered_by_own(channel_id)
     return len(rows)
 
 

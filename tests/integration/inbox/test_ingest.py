@@ -111,6 +111,55 @@ def test_linking_late_parents_reads_only_the_replies_still_waiting(make_channel)
     assert found["late"].parent_id == found["soon"].id
 
 
+def test_our_replies_on_the_network_answer_their_comment_once(make_channel) -> None:
+    """Open comments become answered at our earliest reply; a closed one stays closed; a
+    comment answered before is not written again when the thread is read again."""
+    channel = make_channel("facebook")
+    question = comment("q", "Wann?", post_remote_id="p")
+    closed = comment("c", "Danke", post_remote_id="p")
+    store_comments(channel, [question, closed])
+    db.session.commit()
+    rows(channel)["c"].status = "done"
+    db.session.commit()
+    replies = [
+        RemoteComment(
+            "r2",
+            "Um 15 Uhr.",
+            WHEN + timedelta(minutes=9),
+            is_own=True,
+            parent_remote_id="q",
+            post_remote_id="p",
+        ),
+        RemoteComment(
+            "r1",
+            "Ab 14 Uhr.",
+            WHEN + timedelta(minutes=5),
+            is_own=True,
+            parent_remote_id="q",
+            post_remote_id="p",
+        ),
+        RemoteComment(
+            "r3",
+            "Gern!",
+            WHEN + timedelta(minutes=7),
+            is_own=True,
+            parent_remote_id="c",
+            post_remote_id="p",
+        ),
+    ]
+    store_comments(channel, replies)
+    db.session.commit()
+    found = rows(channel)
+    assert found["q"].status == "answered"
+    assert found["q"].first_answered_at == WHEN + timedelta(minutes=5)  # the earliest reply
+    assert found["c"].status == "done" and found["c"].first_answered_at is not None
+    written = found["q"].updated_at, found["c"].updated_at
+    store_comments(channel, [question, closed, *replies])  # the whole thread read again
+    db.session.commit()
+    found = rows(channel)
+    assert (found["q"].updated_at, found["c"].updated_at) == written
+
+
 def test_hidden_is_kept_where_the_network_does_not_say(make_channel) -> None:
     channel = make_channel("x")
     store_comments(channel, [comment("c", hidden=True)])
