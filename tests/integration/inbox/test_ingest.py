@@ -3,6 +3,7 @@ flag and prioritise; what the network does not say is kept; hostile bytes are st
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -121,31 +122,17 @@ def test_our_replies_on_the_network_answer_their_comment_once(make_channel) -> N
     db.session.commit()
     rows(channel)["c"].status = "done"
     db.session.commit()
+
+    def ours(remote_id: str, text: str, minutes: int, parent: str) -> RemoteComment:
+        return replace(
+            comment(remote_id, text, is_own=True, parent_remote_id=parent, post_remote_id="p"),
+            created_at=WHEN + timedelta(minutes=minutes),
+        )
+
     replies = [
-        RemoteComment(
-            "r2",
-            "Um 15 Uhr.",
-            WHEN + timedelta(minutes=9),
-            is_own=True,
-            parent_remote_id="q",
-            post_remote_id="p",
-        ),
-        RemoteComment(
-            "r1",
-            "Ab 14 Uhr.",
-            WHEN + timedelta(minutes=5),
-            is_own=True,
-            parent_remote_id="q",
-            post_remote_id="p",
-        ),
-        RemoteComment(
-            "r3",
-            "Gern!",
-            WHEN + timedelta(minutes=7),
-            is_own=True,
-            parent_remote_id="c",
-            post_remote_id="p",
-        ),
+        ours("r2", "Um 15 Uhr.", 9, "q"),
+        ours("r1", "Ab 14 Uhr.", 5, "q"),
+        ours("r3", "Gern!", 7, "c"),
     ]
     store_comments(channel, replies)
     db.session.commit()
