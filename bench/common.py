@@ -84,3 +84,45 @@ def build_indexes(conn: Any, indexes: list[Any]) -> None:
     """Build the indexes :func:`drop_indexes` dropped, as the models define them."""
     for index in indexes:
         conn.execute(text(index.indexdef))
+
+
+def published_announcements(
+    conn: Any,
+    *,
+    author: int,
+    count: int,
+    span: str,
+    newest_ago: str = "0 hours",
+    channels_where: str = "true",
+    remote_prefix: str = "p-",
+) -> None:
+    """``count`` published announcements, evenly over ``span`` (an interval, e.g. "365 days")
+    up to ``newest_ago`` ago, each delivered to the channels ``channels_where`` picks (SQL on
+    ``a`` announcement and ``c`` channel), with remote ids ``<prefix><announcement>-<channel>``."""
+    conn.execute(
+        text(
+            """
+            INSERT INTO announcement (title, body, status, author_id, version, created_at,
+                updated_at, scheduled_at)
+            SELECT 'Meldung ' || g, '', 'published', :author, 1, t, t, t
+            FROM generate_series(1, :count) g,
+                 LATERAL (SELECT (now() AT TIME ZONE 'UTC') - CAST(:newest_ago AS interval)
+                                 - CAST(:span AS interval) * (1 - g::float / :count) AS t) s
+            """
+        ),
+        {"author": author, "count": count, "span": span, "newest_ago": newest_ago},
+    )
+    conn.execute(
+        text(
+            f"""
+            INSERT INTO delivery (announcement_id, channel_id, state, attempts, outcome_unknown,
+                published_at, remote_id, created_at, updated_at)
+            SELECT a.id, c.id, 'published', 1, false,
+                a.scheduled_at + make_interval(secs => c.id * 7),
+                :prefix || a.id || '-' || c.id, a.created_at, a.created_at
+            FROM announcement a CROSS JOIN channel c
+            WHERE {channels_where}
+            """
+        ),
+        {"prefix": remote_prefix},
+    )

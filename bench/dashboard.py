@@ -43,6 +43,7 @@ from common import (  # noqa: E402
     fresh_database,
     login,
     percentile,
+    published_announcements,
     vacuum,
 )
 
@@ -99,30 +100,12 @@ def load(target: int) -> dict[str, float]:
     conn = db.engine.connect()
     started = time.perf_counter()
     conn.execute(text("SET session_replication_role = replica"))
-    conn.execute(
-        text(
-            """
-            INSERT INTO announcement (title, body, status, author_id, version, created_at,
-                updated_at, scheduled_at)
-            SELECT 'Meldung ' || g, '', 'published', :author, 1, t, t, t
-            FROM generate_series(1, :announcements) g,
-                 LATERAL (SELECT (now() AT TIME ZONE 'UTC') - CAST(:span AS interval)
-                                 * (1 - g::float / :announcements) AS t) s
-            """
-        ),
-        params,
-    )
-    conn.execute(
-        text(
-            """
-            INSERT INTO delivery (announcement_id, channel_id, state, attempts, outcome_unknown,
-                published_at, remote_id, created_at, updated_at)
-            SELECT a.id, c.id, 'published', 1, false,
-                a.scheduled_at + make_interval(secs => c.id * 7), 'r-' || a.id || '-' || c.id,
-                a.created_at, a.created_at
-            FROM announcement a CROSS JOIN channel c
-            """
-        )
+    published_announcements(
+        conn,
+        author=author.id,
+        count=announcements,
+        span=params["span"],
+        remote_prefix="r-",
     )
     conn.execute(
         text(

@@ -71,6 +71,7 @@ from common import (  # noqa: E402
     login,
     make_app,
     percentile,
+    published_announcements,
     vacuum,
 )
 
@@ -145,31 +146,13 @@ def load(target: int, seed: int) -> dict[str, float]:
     conn.execute(text("SELECT setseed(:seed)"), params)
     # An announcement every ~9 hours (at 1M comments) over the last year, the newest two hours
     # ago; each on the main Facebook page and on about a third of the other channels.
-    conn.execute(
-        text(
-            """
-            INSERT INTO announcement (title, body, status, author_id, version, created_at,
-                updated_at, scheduled_at)
-            SELECT 'Meldung ' || g, '', 'published', :author, 1, t, t, t
-            FROM generate_series(1, :announcements) g,
-                 LATERAL (SELECT (now() AT TIME ZONE 'UTC') - interval '2 hours'
-                                 - CAST(:span AS interval) * (1 - g::float / :announcements) AS t) s
-            """
-        ),
-        params,
-    )
-    conn.execute(
-        text(
-            """
-            INSERT INTO delivery (announcement_id, channel_id, state, attempts, outcome_unknown,
-                published_at, remote_id, created_at, updated_at)
-            SELECT a.id, c.id, 'published', 1, false,
-                a.scheduled_at + make_interval(secs => c.id * 7), 'p-' || a.id || '-' || c.id,
-                a.created_at, a.created_at
-            FROM announcement a CROSS JOIN channel c
-            WHERE c.id = (SELECT min(id) FROM channel) OR (a.id + c.id) % 3 = 0
-            """
-        )
+    published_announcements(
+        conn,
+        author=author.id,
+        count=params["announcements"],
+        span=params["span"],
+        newest_ago="2 hours",
+        channels_where="c.id = (SELECT min(id) FROM channel) OR (a.id + c.id) % 3 = 0",
     )
     conn.execute(
         text(
