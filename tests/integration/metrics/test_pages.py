@@ -64,9 +64,12 @@ def with_figures(published, sandbox, make_user):  # type: ignore[no-untyped-def]
         )
     )
     db.session.commit()
-    later = max(d.published_at for d in ann.deliveries) + timedelta(minutes=15)
-    for claim in collect.plan_pass(later, CFG):
-        collect.collect_channel(claim, later, cfg=CFG)
+    # Planned when the first reading is due (15 minutes after publishing), read now: a reading
+    # stamped in the future would fall on tomorrow's date late in the evening, outside the
+    # range the pages and the API show by default (up to today, in the office's zone).
+    due = max(d.published_at for d in ann.deliveries) + timedelta(minutes=15)
+    for claim in collect.plan_pass(due, CFG):
+        collect.collect_channel(claim, utcnow(), cfg=CFG)
     db.session.expire_all()
     return ann
 
