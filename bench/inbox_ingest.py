@@ -5,9 +5,10 @@ the comments citizens wrote under them, seeded through ``POST /_sandbox/comments
 sample texts (some hostile, which the keyword rules flag), answers to earlier comments, and a
 few of our own replies. hub then syncs the channel exactly as a worker does
 (``hub.inbox.sync.sync_now``, repeated while it says "more"): the Facebook connector pages
-through ``GET /{post}/comments`` over HTTP (one call ahead, in a thread), ``hub.inbox.ingest``
-copies every batch into a scratch table and upserts it into PostgreSQL in a few statements,
-links threads, marks answered comments, and commits each batch with its cursor.
+through ``GET /{post}/comments`` over HTTP and ``hub.inbox.ingest.prepare`` applies the rules
+and forms the rows (one call ahead, in a thread); ``hub.inbox.ingest.store_batch`` copies every
+batch into a scratch table and upserts it into PostgreSQL in a few statements, links threads,
+marks answered comments, and the sync commits each batch with its cursor.
 
 The baseline, in the same run: the same rows (read back from the table) inserted again into the
 emptied table with a plain bulk insert: ``executemany`` of one INSERT (psycopg's pipeline), and
@@ -183,7 +184,8 @@ class SyncStats:
     seconds: float = 0.0
     runs: int = 0
     fetch_seconds: float = 0.0  # inside fetch_comments (read-ahead thread): sandbox, HTTP, JSON
-    store_seconds: float = 0.0  # inside store_comments: rules, upsert, threads, answered
+    prepare_seconds: float = 0.0  # inside prepare (read-ahead thread): rules, clean text, rows
+    store_seconds: float = 0.0  # inside store_batch: COPY, upsert, threads, answered
     results: dict[str, int] = field(default_factory=dict)
 
 
@@ -216,8 +218,9 @@ def sync_channel(channel_id: int) -> SyncStats:
     """Sync the channel as a worker does, run after run, until nothing is left."""
     stats = SyncStats()
     factory = timing_factory(stats)
-    store = sync.store_comments
-    sync.store_comments = timed(store, stats, "store_seconds")  # type: ignore[assignment]
+    store, prepare = sync.store_batch, sync.prepare
+    sync.store_batch = timed(store, stats, "store_seconds")  # type: ignore[assignment]
+    sync.prepare = timed(prepare, stats, "prepare_seconds")  # type: ignore[assignment]
     started = time.perf_counter()
     while True:
         channel = db.session.get(Channel, channel_id)
@@ -229,7 +232,7 @@ def sync_channel(channel_id: int) -> SyncStats:
         if result != "more":
             raise SystemExit(f"the sync stopped: {result}")
     stats.seconds = time.perf_counter() - started
-    sync.store_comments = store  # type: ignore[assignment]
+    sync.store_batch, sync.prepare = store, prepare  # type: ignore[assignment]
     return stats
 
 
@@ -345,10 +348,11 @@ def run(app: Flask, control: SandboxControl, args: argparse.Namespace) -> None:
         f"({stats.runs} sync runs)"
     )
     print(
-        f"  reading the sandbox (read-ahead: HTTP, JSON, parsing) {stats.fetch_seconds:6.1f} s\n"
-        f"  storing (rules, upsert, threads, answered)          {stats.store_seconds:6.1f} s "
+        f"  read-ahead thread: reading the sandbox (HTTP, JSON)   {stats.fetch_seconds:6.1f} s\n"
+        f"  read-ahead thread: preparing (rules, text, rows)      {stats.prepare_seconds:6.1f} s\n"
+        f"  storing (COPY, upsert, threads, answered)            {stats.store_seconds:6.1f} s "
         f"= {stored / stats.store_seconds:,.0f} comments/s\n"
-        f"  (the two overlap: the next page is read while one is stored)"
+        f"  (they overlap: the next page is read and prepared while one is stored)"
     )
     print(
         f"  stored: {figures.replies:,} replies (all linked to their parent), "

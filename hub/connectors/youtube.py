@@ -675,21 +675,14 @@ class YouTubeConnector(Connector):
         """New comments on the channel's videos, read account-wide: ``commentThreads.list``
         with ``allThreadsRelatedToChannelId`` and ``order=time``, newest first, stopping at the
         position in ``cursor["threads"]`` (``since`` and the ids seen at that second). With
-        ``full``, every thread under each of ``posts`` is listed (``videoId``) instead and the
-        videos whose listing finished are named ``complete``."""
+        ``full``, every thread under each of ``posts`` is listed (``videoId``) instead, going on
+        where the last call's page budget ended (``cursor["listing"]``), and the videos listed
+        from their first page to their last in this call are named ``complete``."""
         positions: dict[str, Any] = dict(cursor)
         items: list[RemoteComment] = []
         self._units = 0
         if full:
-            complete: list[str] = []
-            budget = self.comment_pages
-            for video_id in posts:
-                listed, budget, finished = self._threads({"videoId": video_id}, None, set(), budget)
-                items.extend(listed)
-                if not finished:
-                    return CommentPage(items, positions, True, complete, self._units)
-                complete.append(video_id)
-            return CommentPage(items, positions, False, complete, self._units)
+            return self._full_listing(positions, posts, items)
         position = dict(positions.get("threads") or {})
         since = _parse_time(position.get("since"))
         seen = set(position.get("seen") or ())
@@ -717,6 +710,37 @@ class YouTubeConnector(Connector):
         if newest is not None:
             positions["threads"] = {"since": newest.isoformat(), "seen": sorted(at_newest | seen)}
         return CommentPage(items, positions, False, (), self._units)
+
+    def _full_listing(
+        self, positions: dict[str, Any], posts: Sequence[str], items: list[RemoteComment]
+    ) -> CommentPage:
+        """Every thread of each video, video after video; a video longer than the call's page
+        budget goes on from its next page in the next call (its listing is not complete then:
+        the comments of the earlier call are not in this call's ``items``)."""
+        listing = dict(positions.get("listing") or {})
+        done = set(listing.get("done") or ())
+        complete: list[str] = []
+        budget = self.comment_pages
+        for video_id in posts:
+            if video_id in done:
+                continue
+            token = listing.get("page_token") if listing.get("video") == video_id else None
+            listed, budget, finished = self._threads(
+                {"videoId": video_id}, None, set(), budget, page_token=token
+            )
+            items.extend(listed)
+            if not finished:
+                positions["listing"] = {
+                    "video": video_id,
+                    "page_token": self._next_token,
+                    "done": sorted(done),
+                }
+                return CommentPage(items, positions, True, complete, self._units)
+            done.add(video_id)
+            if token is None:
+                complete.append(video_id)
+        positions.pop("listing", None)
+        return CommentPage(items, positions, False, complete, self._units)
 
     def _threads(
         self,

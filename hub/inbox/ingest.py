@@ -12,9 +12,11 @@ own replies made directly on the network mark the comment they answer as answere
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from psycopg.types.json import Json
@@ -77,6 +79,13 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _naive_utc(moment: datetime) -> datetime:
+    """What ``UTCDateTime`` stores (naive UTC), without SQLAlchemy's per-value call."""
+    if moment.tzinfo is UTC:
+        return moment.replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
 def delivery_ids(channel_id: int, post_ids: Iterable[str]) -> dict[str, int]:
     """Our deliveries on this channel by the remote id of the post they made."""
     wanted = sorted({p for p in post_ids if p})
@@ -91,13 +100,8 @@ def delivery_ids(channel_id: int, post_ids: Iterable[str]) -> dict[str, int]:
     return found
 
 
-def _row(
-    channel_id: int,
-    item: RemoteComment,
-    deliveries: Mapping[str, int],
-    matcher: Matcher,
-    now: datetime,
-) -> dict[str, Any]:
+def _row(channel_id: int, item: RemoteComment, matcher: Matcher, now: datetime) -> dict[str, Any]:
+    """The comment as a row of ``comment_incoming``; its delivery is filled in when stored."""
     text = clean(item.text)
     verdict = Verdict() if item.is_own else matcher.check(text)
     return {
@@ -105,7 +109,7 @@ def _row(
         "remote_id": clean(item.remote_id, 200),
         "remote_parent_id": clean(item.parent_remote_id, 200) or None,
         "remote_post_id": clean(item.post_remote_id, 200) or None,
-        "delivery_id": deliveries.get(item.post_remote_id or ""),
+        "delivery_id": None,
         "author_name": clean(item.author_name, 300),
         "author_handle": clean(item.author_handle, 300) or None,
         "author_remote_id": clean(item.author_id, 200) or None,
@@ -171,40 +175,85 @@ def _waves(rows: list[dict[str, Any]]) -> None:
             break
 
 
-def _load_incoming(rows: list[dict[str, Any]]) -> None:
+#: Columns whose values ``COPY`` needs in another form than the rows hold them: what
+#: SQLAlchemy does to a parameter (naive UTC times), JSON as JSON (psycopg would make an array
+#: of a list). Every other value goes as it is.
+_COPY_CHANGES = tuple(
+    (position, Json if isinstance(column.type, JSON) else _naive_utc)
+    for position, column in enumerate(INCOMING.columns)
+    if isinstance(column.type, (JSON, UTCDateTime))
+)
+_DELIVERY_AT = INCOMING_COLUMNS.index("delivery_id")
+_pick = itemgetter(*INCOMING_COLUMNS)
+
+
+def _copy_values(row: dict[str, Any]) -> list[Any]:
+    """The row as ``COPY`` takes it, in the scratch table's column order."""
+    values = list(_pick(row))
+    for position, change in _COPY_CHANGES:
+        if values[position] is not None:
+            values[position] = change(values[position])
+    return values
+
+
+@dataclass
+class Batch:
+    """A page of comments made ready for the database without asking it (rules applied, text
+    cleaned, threads ordered, ``COPY`` rows formed): a sync prepares the next page in its
+    read-ahead thread while the page before is being stored, so this work costs no time of
+    the database's connection. Only the deliveries are looked up when it is stored."""
+
+    channel_id: int
+    now: datetime
+    rows: list[dict[str, Any]]
+    copy: list[list[Any]] | None  # for PostgreSQL: the rows as COPY takes them
+
+
+def prepare(
+    channel_id: int,
+    items: Sequence[RemoteComment],
+    matcher: Matcher,
+    *,
+    for_copy: bool,
+    now: datetime | None = None,
+) -> Batch:
+    """``items`` as rows, one per remote id (the last one given wins). Touches no database:
+    safe in any thread. ``for_copy``: the database is PostgreSQL (its rows go in by COPY)."""
+    now = now or utcnow()
+    unique = {clean(item.remote_id, 200): item for item in items if item.remote_id}
+    rows = [_row(channel_id, item, matcher, now) for item in unique.values()]
+    for n, row in enumerate(rows):
+        row["n"] = n
+    _waves(rows)
+    return Batch(channel_id, now, rows, [_copy_values(row) for row in rows] if for_copy else None)
+
+
+def _fill_deliveries(batch: Batch) -> None:
+    """Our delivery of each comment's post, where the post is ours."""
+    deliveries = delivery_ids(batch.channel_id, (row["remote_post_id"] for row in batch.rows))
+    if not deliveries:
+        return
+    for n, row in enumerate(batch.rows):
+        found = deliveries.get(row["remote_post_id"] or "")
+        if found is not None:
+            row["delivery_id"] = found
+            if batch.copy is not None:
+                batch.copy[n][_DELIVERY_AT] = found
+
+
+def _load_incoming(batch: Batch) -> None:
     """Put the batch into the (emptied) scratch table of this transaction's connection."""
     connection = db.session.connection()
     connection.execute(CreateTable(INCOMING, if_not_exists=True))
     connection.execute(delete(INCOMING))  # a second batch in the same transaction
-    dialect = connection.dialect
-    if dialect.name != "postgresql":
-        connection.execute(insert(INCOMING), rows)
+    if batch.copy is None:
+        connection.execute(insert(INCOMING), batch.rows)
         return
-    plan = [(name, _copy_value(INCOMING.c[name].type, dialect)) for name in INCOMING_COLUMNS]
     names = ", ".join(f'"{name}"' for name in INCOMING_COLUMNS)
     cursor = connection.connection.driver_connection.cursor()
     with cursor, cursor.copy(f"COPY comment_incoming ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(
-                [
-                    row[name] if change is None or row[name] is None else change(row[name])
-                    for name, change in plan
-                ]
-            )
-
-
-def _copy_value(kind: Any, dialect: Any) -> Callable[[Any], Any] | None:
-    """What a value of this column type becomes for ``COPY``: what SQLAlchemy does to a
-    parameter (naive UTC times), JSON as JSON (psycopg would make an array of a list)."""
-    if isinstance(kind, JSON):
-        return Json
-    if isinstance(kind, UTCDateTime):
-        return _naive_utc
-    return kind.bind_processor(dialect)
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
+        for values in batch.copy:
+            copy.write_row(values)
 
 
 @lru_cache(maxsize=8)
@@ -383,26 +432,34 @@ def store_comments(
     if not items:
         return 0
     channel_id = channel if isinstance(channel, int) else channel.id
-    now = now or utcnow()
     if matcher is None:
         from hub.inbox.rules import load_matcher
 
         matcher = load_matcher()
-    if len(items) >= BIG_PAGE:
+    for_copy = db.session.get_bind().dialect.name == "postgresql"
+    return store_batch(prepare(channel_id, items, matcher, for_copy=for_copy, now=now))
+
+
+def store_batch(batch: Batch) -> int:
+    """Upsert a prepared batch (see ``prepare``); returns how many comments it holds.
+
+    Not committed: the caller commits (with its cursor, in the same transaction).
+    """
+    rows = batch.rows
+    if not rows:
+        return 0
+    if len(rows) >= BIG_PAGE:
         keep_statistics_current()
-    unique = {clean(item.remote_id, 200): item for item in items if item.remote_id}
-    deliveries = delivery_ids(channel_id, (i.post_remote_id or "" for i in unique.values()))
-    rows = [_row(channel_id, item, deliveries, matcher, now) for item in unique.values()]
-    for n, row in enumerate(rows):
-        row["n"] = n
-    _waves(rows)
-    _load_incoming(rows)
+    _fill_deliveries(batch)
+    _load_incoming(batch)
     dialect = db.session.get_bind().dialect.name
     for wave, hidden_known in sorted({(row["wave"], row["hidden_known"]) for row in rows}):
-        db.session.execute(_upsert_statement(dialect, hidden_known), {"wave": wave, "now": now})
-    link_parents(channel_id)
+        db.session.execute(
+            _upsert_statement(dialect, hidden_known), {"wave": wave, "now": batch.now}
+        )
+    link_parents(batch.channel_id)
     if any(row["is_own"] and row["remote_parent_id"] for row in rows):
-        _answered_by_own(channel_id)
+        _answered_by_own(batch.channel_id)
     return len(rows)
 
 

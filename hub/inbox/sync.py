@@ -32,6 +32,7 @@ from flask import Flask, current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hub import audit
 from hub.config import Settings
@@ -54,7 +55,8 @@ from hub.connectors.registry import (
 )
 from hub.extensions import db
 from hub.inbox.claims import claim
-from hub.inbox.ingest import mark_missing, store_comments
+from hub.inbox.folding import Matcher
+from hub.inbox.ingest import Batch, mark_missing, prepare, store_batch
 from hub.inbox.rules import load_matcher
 from hub.models import Channel, ChannelStatus, CommentSync, Delivery, DeliveryState
 from hub.models.types import utcnow
@@ -273,7 +275,10 @@ class Run:
             db.session.rollback()
             raise LeaseLost
         db.session.commit()
-        db.session.refresh(self.state)
+        # What the next page's save reads, known without reading the row (and its cursor and
+        # schedule, tens of kilobytes of JSON at 500 posts) back after every page.
+        set_committed_value(self.state, "quota_day", day)
+        set_committed_value(self.state, "quota_units", spent)
 
     def fetch(self, posts: list[str], full: bool) -> None:
         """Read ``posts`` (and mentions). A post the network refuses (deleted there, no longer
@@ -312,24 +317,31 @@ class Run:
     def _fetch(self, posts: list[str], full: bool) -> None:
         """Page through one kind of listing until done or the run's budget is spent.
 
-        While a page is stored, the next one is already being read (one thread, one call
-        ahead): the network's answer time and hub's database time overlap instead of adding
-        up. Only a call the run would make anyway is started early, with the cursor the page
-        ends at, so the network sees the same calls in the same order; an error of the early
-        call surfaces where the call would have been made, after the page before it is saved.
+        While a page is stored, the next one is already being read and prepared (rules, clean
+        text, rows; one thread, one call ahead): the network's answer time and hub's own work
+        on a page overlap with the database's time instead of adding up. Only a call the run
+        would make anyway is started early, with the cursor the page ends at, so the network
+        sees the same calls in the same order; an error of the early call surfaces where the
+        call would have been made, after the page before it is saved.
         """
         listed_since = utcnow()
-        matcher = load_matcher()
         seen: dict[str, set[str]] = {post: set() for post in posts}
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="comment-fetch") as ahead:
-            upcoming = ahead.submit(self._read, app, self.cursor, posts, full)
+        ahead = Ahead(
+            app,
+            self.connector,
+            self.channel.id,
+            load_matcher(),
+            for_copy=db.session.get_bind().dialect.name == "postgresql",
+        )
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="comment-fetch") as thread:
+            upcoming = thread.submit(ahead.read, self.cursor, posts, full)
             while True:
-                page = upcoming.result()
+                page, batch = upcoming.result()
                 self.calls += 1
                 if page.more and self.calls < CALLS_PER_RUN:
-                    upcoming = ahead.submit(self._read, app, page.cursor, posts, full)
-                self.fetched += store_comments(self.channel, page.items, matcher=matcher)
+                    upcoming = thread.submit(ahead.read, page.cursor, posts, full)
+                self.fetched += store_batch(batch)
                 for item in page.items:
                     if item.post_remote_id in seen:
                         seen[item.post_remote_id].add(item.remote_id)
@@ -351,15 +363,29 @@ class Run:
                     self.more = True
                     return
 
-    def _read(
-        self, app: Flask, cursor: dict[str, Any], posts: list[str], full: bool
-    ) -> CommentPage:
-        """One ``fetch_comments`` call, in the app's context (its messages in the office's
-        language) whichever thread makes it."""
-        with app.app_context():
+
+@dataclass(frozen=True)
+class Ahead:
+    """What the read-ahead thread needs, taken from the run beforehand: the thread must not
+    touch the run's database session or its (expiring) ORM objects."""
+
+    app: Flask
+    connector: Connector
+    channel_id: int
+    matcher: Matcher
+    for_copy: bool
+
+    def read(
+        self, cursor: dict[str, Any], posts: list[str], full: bool
+    ) -> tuple[CommentPage, Batch]:
+        """One ``fetch_comments`` call and its page prepared for storing, in the app's context
+        (its messages in the office's language) whichever thread makes it."""
+        with self.app.app_context():
             if full:
-                return self.connector.fetch_comments(cursor, posts, full=True)
-            return self.connector.fetch_comments(cursor, posts)
+                page = self.connector.fetch_comments(cursor, posts, full=True)
+            else:
+                page = self.connector.fetch_comments(cursor, posts)
+        return page, prepare(self.channel_id, page.items, self.matcher, for_copy=self.for_copy)
 
 
 def _accepts_full(connector: Connector) -> bool:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from hub import create_app
+from hub.connectors.youtube import YouTubeConnector
 from hub.extensions import db
 from hub.inbox import dispatch, sync
 from hub.models import Channel, ChannelStatus, CommentSync
@@ -149,6 +150,42 @@ def test_the_unit_quota_share_is_kept(english, publish, channel, sandbox, app) -
     state = db.session.get(CommentSync, ch.id)
     db.session.refresh(state)
     assert state.next_sync_at > utcnow() and "quota" in state.last_error
+
+
+def test_units_of_every_page_of_a_sync_add_up(publish, channel, sandbox, monkeypatch) -> None:
+    """Each page's save adds its units to the day's: none lost between the pages of a run."""
+    monkeypatch.setattr(YouTubeConnector, "comment_pages", 1)  # a save after every page
+    video = publish("youtube").remote_id
+    sandbox.add_comments("youtube", video, [{"text": f"Frage {i}"} for i in range(250)])
+    ch = channel("youtube")
+    before = len(sandbox.requests("youtube"))
+    assert sync.sync_now(ch) == "synced"
+    reads = [
+        r
+        for r in sandbox.requests("youtube")[before:]
+        if r["method"] == "GET" and "comment" in r["path"].lower()
+    ]
+    assert len(reads) >= 3  # 100 threads a page
+    state = db.session.get(CommentSync, ch.id)
+    db.session.refresh(state)
+    assert state.quota_units == len(reads)  # a list call costs one unit
+
+
+def test_a_complete_listing_longer_than_a_call_goes_on_where_it_stopped(
+    publish, channel, sandbox, monkeypatch
+) -> None:
+    """YouTube: a video's threads beyond one call's page budget are read in the next call
+    (from the page after), not from the first page again and again."""
+    monkeypatch.setattr(YouTubeConnector, "comment_pages", 1)
+    video = publish("youtube").remote_id
+    sandbox.add_comments("youtube", video, [{"text": f"Frage {i}"} for i in range(250)])
+    ch = channel("youtube")
+    assert sync.sync_now(ch, full=True) == "synced"
+    texts = {c.text for c in comments_of(ch)}
+    assert texts == {f"Frage {i}" for i in range(250)}
+    state = db.session.get(CommentSync, ch.id)
+    db.session.refresh(state)
+    assert "listing" not in (state.cursor or {})  # the round is over
 
 
 def test_a_post_deleted_on_the_network_does_not_stop_the_others(
