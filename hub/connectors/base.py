@@ -257,6 +257,16 @@ def comparable(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", text or "").split())
 
 
+def round_done(cursor: Mapping[str, Any], full: bool) -> set[str]:
+    """What an unfinished round of the same kind (complete or incremental listings) has read
+    already, by ``cursor["round"]``: the next call goes on with the rest. A connector that reads
+    post after post keeps ``{"full", "done"}`` there while its page budget ends before the last
+    post, and drops it when the round is over; without it, posts behind the budget were never
+    reached (every call began with the first posts again)."""
+    round_ = cursor.get("round") or {}
+    return set(round_.get("done") or []) if bool(round_.get("full")) == full else set()
+
+
 # ---------------------------------------------------------------------------------------------
 # The contract
 

@@ -48,6 +48,7 @@ from hub.connectors.base import (
     RemoteComment,
     Unsupported,
     comparable,
+    round_done,
 )
 from hub.connectors.graph import GRAPH_VERSION as GRAPH_VERSION  # callers read it here too
 from hub.connectors.graph import GraphConnector
@@ -206,8 +207,7 @@ class FacebookConnector(GraphConnector):
         ``filter=stream`` (every level, with ``parent``), oldest first, continuing after the
         stored paging cursor of each post. Cursor: ``{"posts": {post id: {"after": ...}}}``."""
         positions = {str(k): dict(v) for k, v in (cursor.get("posts") or {}).items()}
-        round_ = cursor.get("round") or {}
-        done = set(round_.get("done") or []) if bool(round_.get("full")) == full else set()
+        done = round_done(cursor, full)
         todo = [p for p in posts if p not in done] or list(posts)
         found: dict[str, RemoteComment] = {}
         complete: list[str] = []

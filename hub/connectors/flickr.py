@@ -53,6 +53,7 @@ from hub.connectors.base import (
     Transient,
     Unsupported,
     comparable,
+    round_done,
 )
 from hub.connectors.http import retry_after_seconds, transport_error
 from hub.models import Network
@@ -424,13 +425,21 @@ class FlickrConnector(Connector):
         """Comments on ``posts`` (our photo ids) since each photo's position in ``cursor``
         (``{photo_id: {"since": unix seconds, "seen": [ids at that second]}}``), using
         ``min_comment_date``, which Flickr counts inclusively. Flickr returns a photo's comments
-        in one page, so every listing is complete."""
+        in one page, so every listing is complete. A call reads at most ``comment_pages``
+        photos; the next call of the round goes on with the photos not read yet
+        (``cursor["round"]``)."""
         positions: dict[str, Any] = dict(cursor)
         items: list[RemoteComment] = []
         complete: list[str] = []
-        for count, photo_id in enumerate(posts):
-            if count >= self.comment_pages:
-                return CommentPage(items, positions, True, complete)
+        done = round_done(cursor, full)
+        calls = 0
+        for photo_id in posts:
+            if photo_id in done:
+                continue
+            if calls >= self.comment_pages:
+                positions["round"] = {"full": full, "done": sorted(done & set(posts))}
+                return CommentPage(items, positions, True, complete if full else ())
+            calls += 1
             position = {} if full else dict(positions.get(photo_id) or {})
             since = int(position.get("since") or 0)
             seen = set(position.get("seen") or ())
@@ -453,6 +462,8 @@ class FlickrConnector(Connector):
             if newest:
                 positions[photo_id] = {"since": newest, "seen": sorted(at_newest)}
             complete.append(photo_id)
+            done.add(photo_id)
+        positions.pop("round", None)
         return CommentPage(items, positions, False, complete if full else ())
 
     def _comment(self, data: Mapping[str, Any], photo_id: str, created: int) -> RemoteComment:

@@ -52,6 +52,7 @@ from hub.connectors.base import (
     RemoteComment,
     Transient,
     comparable,
+    round_done,
 )
 from hub.connectors.graph import GraphConnector, plain_reason
 from hub.models import Network
@@ -404,18 +405,29 @@ class InstagramConnector(GraphConnector):
         """Comments and replies under ``posts`` (our media ids), newer than each post's position
         in ``cursor`` (``{media_id: {"since", "seen"}}``). Instagram offers no "since" on
         comments, so each media's comments are read and filtered here; Graph times have whole
-        seconds, so the ids seen at the position's second are kept as well."""
+        seconds, so the ids seen at the position's second are kept as well. Where the page
+        budget ends inside a media's listing, the next call goes on after its last page
+        (``listing``), and with the media not read yet in this round (``cursor["round"]``)."""
         positions: dict[str, Any] = dict(cursor)
         items: list[RemoteComment] = []
         complete: list[str] = []
+        done = round_done(cursor, full)
         pages = 0
         fields = f"{COMMENT_FIELDS},replies{{{COMMENT_FIELDS}}}"
         for media_id in posts:
-            position = {} if full else dict(positions.get(media_id) or {})
+            if media_id in done:
+                continue
+            stored = dict(positions.get(media_id) or {})
+            # A listing of this media the last call's page budget ended in: go on after it.
+            going_on = stored.pop("listing", None) or {}
+            if bool(going_on.get("full")) != full:
+                going_on = {}
+            position = {} if full else stored
             since = _parse_time(position.get("since"))
             seen = set(position.get("seen") or ())
-            newest, at_newest = since, set(seen)
-            after: str | None = None
+            newest = _parse_time(going_on.get("newest")) or since
+            at_newest = set(going_on.get("at_newest") or seen)
+            after: str | None = going_on.get("after")
             finished = False
             while pages < self.comment_pages:
                 pages += 1
@@ -447,11 +459,23 @@ class InstagramConnector(GraphConnector):
                     finished = True
                     break
             if not finished:
+                if after:
+                    stored["listing"] = {
+                        "full": full,
+                        "after": after,
+                        "newest": newest.isoformat() if newest else None,
+                        "at_newest": sorted(at_newest),
+                    }
+                positions[media_id] = stored
+                positions["round"] = {"full": full, "done": sorted(done & set(posts))}
                 return CommentPage(items, positions, more=True, complete=complete)
-            if newest is not None:
-                positions[media_id] = {"since": newest.isoformat(), "seen": sorted(at_newest)}
-            if full:
+            positions[media_id] = (
+                {"since": newest.isoformat(), "seen": sorted(at_newest)} if newest else stored
+            )
+            done.add(media_id)
+            if full and not going_on:
                 complete.append(media_id)
+        positions.pop("round", None)
         return CommentPage(items, positions, more=False, complete=complete)
 
     def _comment(self, data: Mapping[str, Any], media_id: str, parent: str | None) -> RemoteComment:

@@ -61,6 +61,7 @@ from hub.connectors.base import (
     RemoteComment,
     Transient,
     Unsupported,
+    round_done,
 )
 from hub.connectors.http import answer_detail, retry_after_seconds, transport_error
 from hub.models import Network
@@ -413,8 +414,7 @@ class XConnector(Connector):
         # What an unfinished round (more=True) of the same kind has read already: the rest
         # goes first now.
         wanted = [*([] if full else [MENTIONS]), *posts]
-        round_ = cursor.get("round") or {}
-        done = set(round_.get("done") or []) if bool(round_.get("full")) == full else set()
+        done = round_done(cursor, full)
         todo = [key for key in wanted if key not in done] or wanted
         found: dict[str, RemoteComment] = {}
         complete: list[str] = []

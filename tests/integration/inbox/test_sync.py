@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from hub import create_app
+from hub.connectors.registry import connector_class
 from hub.connectors.youtube import YouTubeConnector
 from hub.extensions import db
 from hub.inbox import dispatch, sync
@@ -171,21 +172,32 @@ def test_units_of_every_page_of_a_sync_add_up(publish, channel, sandbox, monkeyp
     assert state.quota_units == len(reads)  # a list call costs one unit
 
 
-def test_a_complete_listing_longer_than_a_call_goes_on_where_it_stopped(
-    publish, channel, sandbox, monkeypatch
+@pytest.mark.parametrize("network", NETWORKS)
+def test_posts_and_pages_behind_a_calls_budget_are_reached(
+    network, publish, channel, sandbox, served, monkeypatch
 ) -> None:
-    """YouTube: a video's threads beyond one call's page budget are read in the next call
-    (from the page after), not from the first page again and again."""
-    monkeypatch.setattr(YouTubeConnector, "comment_pages", 1)
-    video = publish("youtube").remote_id
-    sandbox.add_comments("youtube", video, [{"text": f"Frage {i}"} for i in range(250)])
-    ch = channel("youtube")
-    assert sync.sync_now(ch, full=True) == "synced"
-    texts = {c.text for c in comments_of(ch)}
-    assert texts == {f"Frage {i}" for i in range(250)}
+    """One page a call: a round goes on with the posts not read yet, and a long listing goes
+    on from its next page (it used to begin again with the first post and its first page, so
+    the rest were never read). Two runs: a complete listing first, then an incremental one."""
+    monkeypatch.setattr(connector_class(network), "comment_pages", 1)
+    posts = [publish(network, f"Meldung {n}").remote_id for n in range(3)]
+    long = 120 if network != "flickr" else 3  # Flickr lists a photo's comments in one page
+    sandbox.add_comments(network, posts[0], [{"text": f"Frage {i}"} for i in range(long)])
+    for post in posts[1:]:
+        sandbox.add_comment(network, post, f"Unter {post}")
+    ch = channel(network)
+    expected = {f"Frage {i}" for i in range(long)} | {f"Unter {p}" for p in posts[1:]}
+    for full in (True, False):
+        runs = [sync.sync_now(ch, full=full)]
+        while runs[-1] == "more" and len(runs) < 20:
+            runs.append(sync.sync_now(db.session.get(Channel, ch.id), full=full))
+        assert runs[-1] == "synced"
+        assert {c.text for c in comments_of(ch)} >= expected
+        sandbox.add_comment(network, posts[2], f"Später {full}")
+        expected.add(f"Später {full}")
     state = db.session.get(CommentSync, ch.id)
     db.session.refresh(state)
-    assert "listing" not in (state.cursor or {})  # the round is over
+    assert not (state.cursor or {}).get("round")  # each round ended
 
 
 def test_a_post_deleted_on_the_network_does_not_stop_the_others(
