@@ -372,7 +372,10 @@ class Connector(ABC):
         Read at most ``comment_pages`` network pages per call and set ``more=True`` if you
         stopped early; hub then calls again with the same ``posts`` and the new cursor. Keep the
         progress of such an unfinished round in the cursor and continue with the posts (and
-        mentions) not yet read, so every one gets its turn however many there are. Raise the
+        mentions) not yet read, so every one gets its turn however many there are
+        (:func:`round_done` reads ``cursor["round"]``); inside a post whose listing the budget
+        cut, go on from its next page, and name it ``complete`` only if one call listed it from
+        its first page to its last. Raise the
         typed errors as anywhere (:class:`RateLimited` with ``retry_after``): hub keeps the
         previous cursor then, so nothing is lost.
         """
