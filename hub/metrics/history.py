@@ -3,8 +3,9 @@
 ``hub demo`` publishes its announcements into the sandbox and collects their figures live; this
 adds what a month of work would have left behind: announcements published on earlier days on
 every network, their snapshots along the real schedule (grown along the sandbox's engagement
-curve), daily follower counts and answered citizen comments. The history's posts do not exist in
-the sandbox: they have no remote id and closed schedule rows, so nobody asks a network about them.
+curve), daily follower counts and citizen comments, all closed. The history's posts do not exist
+in the sandbox: they have no remote id and closed schedule rows, so nobody asks a network about
+them, and no moderator is asked to answer their comments there.
 """
 
 from __future__ import annotations
@@ -170,16 +171,20 @@ def _comments(
             continue
         wait = timedelta(minutes=rng.choice((12, 25, 40, 75, 130, 300, 900, 1700, 2600)))
         answered = received + wait if received + wait < now and rng.random() < 0.85 else None
+        # Closed, answered or not: these comments exist only in hub, not in the sandbox, so an
+        # open one would wait in the demo's inbox for an answer the network must refuse.
         db.session.add(
             Comment(
                 channel_id=channel.id,
                 delivery_id=delivery.id,
                 remote_id=f"history-comment-{delivery.id}-{k}",
                 author_name=f"Bürgerin {rng.randint(1, 400)}",
-                text="Danke für die Info! Gilt das auch am Wochenende?",
+                text="Danke für die Info! Gilt das auch am Wochenende?"
+                if answered
+                else "Danke für die Info!",
                 remote_created_at=received,
                 first_answered_at=answered,
-                status=CommentStatus.done if answered else CommentStatus.new,
+                status=CommentStatus.done,
                 assignee_id=moderator.id if moderator and answered else None,
             )
         )
