@@ -267,6 +267,12 @@ def round_done(cursor: Mapping[str, Any], full: bool) -> set[str]:
     return set(round_.get("done") or []) if bool(round_.get("full")) == full else set()
 
 
+def round_left(full: bool, done: set[str], keys: Sequence[str]) -> dict[str, Any]:
+    """``cursor["round"]`` of a call that stopped before the last of ``keys`` (posts, and
+    mentions on X): what :func:`round_done` reads back in the next call."""
+    return {"full": full, "done": sorted(done & set(keys))}
+
+
 # ---------------------------------------------------------------------------------------------
 # The contract
 

@@ -49,6 +49,7 @@ from hub.connectors.base import (
     Unsupported,
     comparable,
     round_done,
+    round_left,
 )
 from hub.connectors.graph import GRAPH_VERSION as GRAPH_VERSION  # callers read it here too
 from hub.connectors.graph import GraphConnector
@@ -258,7 +259,7 @@ class FacebookConnector(GraphConnector):
             items=list(found.values()),
             cursor={
                 "posts": positions,
-                "round": {"full": full, "done": sorted(done & set(posts))} if more else {},
+                "round": round_left(full, done, posts) if more else {},
             },
             more=more,
             complete=complete,

@@ -54,6 +54,7 @@ from hub.connectors.base import (
     Unsupported,
     comparable,
     round_done,
+    round_left,
 )
 from hub.connectors.http import retry_after_seconds, transport_error
 from hub.models import Network
@@ -437,7 +438,7 @@ class FlickrConnector(Connector):
             if photo_id in done:
                 continue
             if calls >= self.comment_pages:
-                positions["round"] = {"full": full, "done": sorted(done & set(posts))}
+                positions["round"] = round_left(full, done, posts)
                 return CommentPage(items, positions, True, complete if full else ())
             calls += 1
             position = {} if full else dict(positions.get(photo_id) or {})

@@ -53,6 +53,7 @@ from hub.connectors.base import (
     Transient,
     comparable,
     round_done,
+    round_left,
 )
 from hub.connectors.graph import GraphConnector, plain_reason
 from hub.models import Network
@@ -467,7 +468,7 @@ class InstagramConnector(GraphConnector):
                         "at_newest": sorted(at_newest),
                     }
                 positions[media_id] = stored
-                positions["round"] = {"full": full, "done": sorted(done & set(posts))}
+                positions["round"] = round_left(full, done, posts)
                 return CommentPage(items, positions, more=True, complete=complete)
             positions[media_id] = (
                 {"since": newest.isoformat(), "seen": sorted(at_newest)} if newest else stored

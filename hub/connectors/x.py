@@ -62,6 +62,7 @@ from hub.connectors.base import (
     Transient,
     Unsupported,
     round_done,
+    round_left,
 )
 from hub.connectors.http import answer_detail, retry_after_seconds, transport_error
 from hub.models import Network
@@ -455,7 +456,7 @@ class XConnector(Connector):
             cursor={
                 "posts": positions,
                 "mentions": mentions,
-                "round": {"full": full, "done": sorted(done & set(wanted))} if more else {},
+                "round": round_left(full, done, wanted) if more else {},
             },
             more=more,
             complete=complete,

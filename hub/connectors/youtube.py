@@ -72,6 +72,8 @@ from hub.connectors.base import (
     RemoteComment,
     Transient,
     comparable,
+    round_done,
+    round_left,
 )
 from hub.connectors.http import retry_after_seconds, transport_error
 from hub.models import Network
@@ -676,8 +678,9 @@ class YouTubeConnector(Connector):
         with ``allThreadsRelatedToChannelId`` and ``order=time``, newest first, stopping at the
         position in ``cursor["threads"]`` (``since`` and the ids seen at that second). With
         ``full``, every thread under each of ``posts`` is listed (``videoId``) instead, going on
-        where the last call's page budget ended (``cursor["listing"]``), and the videos listed
-        from their first page to their last in this call are named ``complete``."""
+        where the last call's page budget ended (``cursor["round"]`` and ``["listing"]``), and
+        the videos listed from their first page to their last in this call are named
+        ``complete``."""
         positions: dict[str, Any] = dict(cursor)
         items: list[RemoteComment] = []
         self._units = 0
@@ -718,7 +721,7 @@ class YouTubeConnector(Connector):
         budget goes on from its next page in the next call (its listing is not complete then:
         the comments of the earlier call are not in this call's ``items``)."""
         listing = dict(positions.get("listing") or {})
-        done = set(listing.get("done") or ())
+        done = round_done(positions, True)
         complete: list[str] = []
         budget = self.comment_pages
         for video_id in posts:
@@ -730,16 +733,14 @@ class YouTubeConnector(Connector):
             )
             items.extend(listed)
             if not finished:
-                positions["listing"] = {
-                    "video": video_id,
-                    "page_token": self._next_token,
-                    "done": sorted(done),
-                }
+                positions["listing"] = {"video": video_id, "page_token": self._next_token}
+                positions["round"] = round_left(True, done, posts)
                 return CommentPage(items, positions, True, complete, self._units)
             done.add(video_id)
             if token is None:
                 complete.append(video_id)
         positions.pop("listing", None)
+        positions.pop("round", None)
         return CommentPage(items, positions, False, complete, self._units)
 
     def _threads(

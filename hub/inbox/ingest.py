@@ -228,6 +228,12 @@ def prepare(
     return Batch(channel_id, now, rows, [_copy_values(row) for row in rows] if for_copy else None)
 
 
+def copies_rows() -> bool:
+    """Whether this database takes a batch by ``COPY`` (PostgreSQL), which ``prepare`` must
+    know beforehand: it forms the rows for it and cannot ask the session itself."""
+    return bool(db.session.get_bind().dialect.name == "postgresql")
+
+
 def _fill_deliveries(batch: Batch) -> None:
     """Our delivery of each comment's post, where the post is ours."""
     deliveries = delivery_ids(batch.channel_id, (row["remote_post_id"] for row in batch.rows))
@@ -436,8 +442,7 @@ def store_comments(
         from hub.inbox.rules import load_matcher
 
         matcher = load_matcher()
-    for_copy = db.session.get_bind().dialect.name == "postgresql"
-    return store_batch(prepare(channel_id, items, matcher, for_copy=for_copy, now=now))
+    return store_batch(prepare(channel_id, items, matcher, for_copy=copies_rows(), now=now))
 
 
 def store_batch(batch: Batch) -> int:

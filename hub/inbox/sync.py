@@ -56,7 +56,7 @@ from hub.connectors.registry import (
 from hub.extensions import db
 from hub.inbox.claims import claim
 from hub.inbox.folding import Matcher
-from hub.inbox.ingest import Batch, mark_missing, prepare, store_batch
+from hub.inbox.ingest import Batch, copies_rows, mark_missing, prepare, store_batch
 from hub.inbox.rules import load_matcher
 from hub.models import Channel, ChannelStatus, CommentSync, Delivery, DeliveryState
 from hub.models.types import utcnow
@@ -332,7 +332,7 @@ class Run:
             self.connector,
             self.channel.id,
             load_matcher(),
-            for_copy=db.session.get_bind().dialect.name == "postgresql",
+            for_copy=copies_rows(),
         )
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="comment-fetch") as thread:
             upcoming = thread.submit(ahead.read, self.cursor, posts, full)

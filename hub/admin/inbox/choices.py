@@ -21,13 +21,8 @@ from hub.publishing.labels import NETWORK
 RECENT_ANNOUNCEMENTS = 50
 
 
-def networks() -> list[tuple[str, str]]:
-    used = db.session.scalars(select(Channel.network).distinct()).all()
-    return [(n, NETWORK.get(n, n)) for n in sorted(used)]
-
-
 def networks_of(channels: Iterable[Channel]) -> list[tuple[str, str]]:
-    """What :func:`networks` says, from the channels already loaded (no query)."""
+    """The networks the office has channels on, from the channels already loaded (no query)."""
     used = {c.network for c in channels}
     return [(n, NETWORK.get(n, n)) for n in sorted(used)]
 
