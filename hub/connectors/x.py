@@ -14,10 +14,17 @@ Built on tweepy's v2 ``Client``, the maintained Python SDK, with three additions
 - **Replies and mentions for the inbox.** Recent search by ``conversation_id`` after a stored
   ``since_id`` per post, and the account's mentions after their own; an interrupted pass keeps
   its ``next_token``, so nothing is skipped. An edited reply keeps its first id
-  (``edit_history_tweet_ids[0]``); times missing from an answer are read from the ids.
+  (``edit_history_tweet_ids[0]``); times missing from an answer are read from the ids. Recent
+  search refuses a ``since_id`` older than seven days (HTTP 400): a post quiet for a week is
+  read from ``start_time`` instead (the ``since_id``'s own time, at most seven days back).
 - **Typed errors.** tweepy's exceptions and requests' timeouts become hub's
   :class:`~hub.connectors.base.Transient`, :class:`~hub.connectors.base.RateLimited`,
-  :class:`~hub.connectors.base.AuthExpired` and :class:`~hub.connectors.base.Rejected`.
+  :class:`~hub.connectors.base.AuthExpired` and :class:`~hub.connectors.base.Rejected`. A 429
+  at one of X's 24-hour posting caps (``x-user-limit-24hour-*``, ``x-app-limit-24hour-*``)
+  waits until that cap resets, not the 15-minute window's reset.
+
+Logins: an OAuth 2.0 access token lasts two hours; :mod:`hub.publishing.tokens` renews it
+(``refresh_token``, which X replaces at every use) ahead of its expiry and once on a 401.
 
 Credentials (``access.credentials``): an OAuth 2.0 user token (``access_token``, optionally
 ``refresh_token``), or OAuth 1.0a (``consumer_key``, ``consumer_secret``, ``access_token``,
@@ -85,6 +92,10 @@ COMMENT_FIELDS = [
 COMMENT_USER_FIELDS = ["username", "name"]
 # Recent search reaches back seven days; a full listing of an older post is not complete.
 SEARCH_WINDOW = timedelta(days=7) - timedelta(hours=6)
+# X refuses a search ``since_id`` (or ``start_time``) older than seven days with a 400. A stored
+# ``since_id`` older than this is not sent; the search starts at ``start_time`` instead, no
+# earlier than the window's start plus a margin for the clocks of hub and X.
+SEARCH_REACH = timedelta(days=7) - timedelta(minutes=10)
 MENTIONS = "@mentions"  # the mentions' turn in a round of fetch_comments
 
 
@@ -264,6 +275,21 @@ class XConnector(Connector):
         try:
             yield
         except tweepy.TooManyRequests as exc:
+            cap = daily_cap(exc.response)
+            if cap is not None:
+                raise RateLimited(
+                    _(
+                        "X's limit of %(limit)s posts in 24 hours for this account is used up.",
+                        limit=cap.limit,
+                    )
+                    if cap.scope == "user"
+                    else _(
+                        "X's limit of %(limit)s posts in 24 hours for hub's X app is used up.",
+                        limit=cap.limit,
+                    ),
+                    detail=answer_detail(exc.response),
+                    retry_after=max(1.0, cap.reset - time.time()),
+                ) from exc
             raise RateLimited(
                 _(
                     "%(network)s limits how often hub may do this right now; hub tries again "
@@ -443,6 +469,7 @@ class XConnector(Connector):
                     page_param="next_token",
                     skip=key,
                     keep_since=positions.get(key, {}).get("since_id"),
+                    window=True,
                 )
                 made = snowflake_time(key)
                 recent = made is not None and datetime.now(UTC) - made < SEARCH_WINDOW
@@ -473,16 +500,28 @@ class XConnector(Connector):
         page_param: str,
         skip: str | None = None,
         keep_since: str | None = None,
+        window: bool = False,
     ) -> tuple[dict[str, Any], bool]:
         """Page through one listing newest first until it ends or ``budget`` is spent.
 
         A pass reads everything after ``since_id``; only when it ends does ``since_id`` move to
         the newest tweet it saw, so an interrupted pass resumes with ``next_token`` and skips
         nothing. Returns the new position and whether the pass ended.
+
+        ``window``: the listing is recent search, which refuses a ``since_id`` older than seven
+        days. A post quiet for a week keeps such a ``since_id``; the pass then reads from
+        ``start_time`` (the ``since_id``'s own time, but not before the window) instead, and
+        keeps that time while it pages, so its ``next_token`` stays valid.
         """
         since = position.get("since_id")
         token = position.get("next_token")
         newest = position.get("newest")
+        start = position.get("start_time")
+        if window and since and not start:
+            start = _search_start(since)
+        if window and start and x_time(start) < datetime.now(UTC) - SEARCH_REACH:
+            # A pass interrupted for days: its start left the window, so it begins anew.
+            start, token, newest = _search_start(since or "0"), None, None
         while budget[0] > 0:
             budget[0] -= 1
             args: dict[str, Any] = {
@@ -492,7 +531,9 @@ class XConnector(Connector):
                 "user_fields": COMMENT_USER_FIELDS,
                 "user_auth": self.oauth1,
             }
-            if since:
+            if start:
+                args["start_time"] = start
+            elif since:
                 args["since_id"] = since
             if token:
                 args[page_param] = token
@@ -515,7 +556,10 @@ class XConnector(Connector):
                 ids = [i for i in (newest, since, keep_since) if i]
                 latest = max(ids, key=int) if ids else None
                 return ({"since_id": latest} if latest else {}), True
-        return {"since_id": since, "next_token": token, "newest": newest}, False
+        unfinished = {"since_id": since, "next_token": token, "newest": newest}
+        if start:
+            unfinished["start_time"] = start
+        return unfinished, False
 
     def _comment(
         self, tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]], me: Identity
@@ -680,8 +724,47 @@ class XConnector(Connector):
             )
 
 
+@dataclass(frozen=True)
+class DailyCap:
+    """One of X's 24-hour caps on posting that an answer says is used up."""
+
+    scope: str  # "user" (the account) or "app" (hub's X app, all its accounts together)
+    limit: int
+    reset: int  # epoch seconds
+
+
+def daily_cap(response: requests.Response) -> DailyCap | None:
+    """The used-up 24-hour cap a 429 names (``x-user-limit-24hour-*``, ``x-app-limit-24hour-*``
+    on ``POST /2/tweets``), the one that resets last if both are; None for other 429s, which
+    the 15-minute ``x-rate-limit-*`` headers describe."""
+    used_up = []
+    for scope in ("user", "app"):
+        prefix = f"x-{scope}-limit-24hour-"
+        remaining = response.headers.get(prefix + "remaining")
+        reset = response.headers.get(prefix + "reset")
+        if remaining == "0" and reset and reset.isdigit():
+            limit = response.headers.get(prefix + "limit") or ""
+            used_up.append(DailyCap(scope, int(limit) if limit.isdigit() else 0, int(reset)))
+    return max(used_up, key=lambda cap: cap.reset, default=None)
+
+
+def _search_start(since_id: str) -> str | None:
+    """``start_time`` for recent search in place of ``since_id``, or None while ``since_id``
+    is young enough for X to take it (X refuses one older than seven days, HTTP 400)."""
+    made = snowflake_time(since_id)
+    reach = datetime.now(UTC) - SEARCH_REACH
+    if made is not None and made > reach:
+        return None
+    moment = max(made or reach, reach)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _retry_after(response: requests.Response) -> float | None:
-    """Seconds until X takes requests again: Retry-After, else ``x-rate-limit-reset``."""
+    """Seconds until X takes requests again: a used-up 24-hour cap's reset, else Retry-After,
+    else ``x-rate-limit-reset``."""
+    cap = daily_cap(response)
+    if cap is not None:
+        return max(1.0, cap.reset - time.time())
     seconds = retry_after_seconds(response.headers.get("retry-after"))
     if seconds is not None:
         return seconds

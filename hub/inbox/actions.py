@@ -43,7 +43,7 @@ from hub.connectors.base import (
     Transient,
     Unsupported,
 )
-from hub.connectors.registry import ConnectorFactory, connector_for_channel
+from hub.connectors.registry import ConnectorFactory
 from hub.extensions import db
 from hub.inbox.availability import availability
 from hub.inbox.errors import InboxError
@@ -59,6 +59,7 @@ from hub.models import (
 from hub.models.types import utcnow
 from hub.publishing.channels import flag_needs_login
 from hub.publishing.rules import rules_for
+from hub.publishing.tokens import FreshLogin, connector_with_fresh_login
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,8 @@ def settings() -> Settings:
 
 
 def default_connector(channel: Channel) -> Connector:
-    return connector_for_channel(channel, settings())
+    """The channel's connector, its login renewed first where it is about to expire."""
+    return connector_with_fresh_login(channel, settings())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,7 +241,7 @@ def run_action(action_id: int, connector_factory: ConnectorFactory | None = None
         db.session.commit()
         return ActionState.failed
     try:
-        connector = (connector_factory or default_connector)(channel)
+        login = FreshLogin(channel, connector_factory or default_connector)
     except Unsupported as exc:
         _set(
             action.id,
@@ -258,7 +260,7 @@ def run_action(action_id: int, connector_factory: ConnectorFactory | None = None
         queued,
         state=ActionState.sending,
         lease_token=token,
-        lease_until=now + lease_for(connector),
+        lease_until=now + lease_for(login.connector),
         attempts=ModerationAction.attempts + 1,
         first_attempt_at=db.func.coalesce(ModerationAction.first_attempt_at, now),
     )
@@ -267,7 +269,8 @@ def run_action(action_id: int, connector_factory: ConnectorFactory | None = None
         return "skipped"
     db.session.refresh(action)
     try:
-        remote_id = _carry_out(connector, action, comment)
+        # A refused login (401) is renewed once and the action tried again: nothing was done.
+        remote_id = login.call(lambda connector: _carry_out(connector, action, comment))
     except RateLimited as exc:
         return _retry_later(action, token, exc, outcome_unknown=False)
     except Transient as exc:
@@ -412,6 +415,25 @@ def backoff(attempt: int, retry_after: float | None) -> float:
 def _retry_later(
     action: ModerationAction, token: str, exc: Transient, *, outcome_unknown: bool
 ) -> str:
+    if isinstance(exc, RateLimited) and not outcome_unknown:
+        # "Not now" (a rate limit, X's daily cap): nothing was sent, so no attempt was spent.
+        from hub.i18n import format_local
+
+        due = utcnow() + timedelta(seconds=backoff(max(action.attempts - 1, 1), exc.retry_after))
+        message = _(
+            "%(reason)s hub sends it on %(when)s; waiting does not count as an attempt.",
+            reason=exc.message,
+            when=format_local(due),
+        )
+        return _release(
+            action,
+            token,
+            ActionState.retry_wait,
+            exc.code,
+            message,
+            attempts=ModerationAction.attempts - 1,
+            next_attempt_at=due,
+        )
     log.warning("moderation action %s attempt %s: %s", action.id, action.attempts, exc)
     unknown = outcome_unknown and action.kind == ActionKind.reply
     if action.attempts >= settings().max_attempts:
@@ -469,8 +491,11 @@ def reconcile(action_id: int, token: str, connector_factory: ConnectorFactory | 
         return "skipped"
     comment = action.comment
     try:
-        connector = (connector_factory or default_connector)(comment.channel)
-        found = connector.find_reply(comment.remote_id, action.text or "", since=_since(action))
+        found = FreshLogin(comment.channel, connector_factory or default_connector).call(
+            lambda connector: connector.find_reply(
+                comment.remote_id, action.text or "", since=_since(action)
+            )
+        )
     except ConnectorError as exc:
         log.warning(
             "reconcile of moderation action %s could not ask the network: %s", action_id, exc

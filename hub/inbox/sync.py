@@ -51,7 +51,6 @@ from hub.connectors.registry import (
     CONNECTORS,
     ConnectorFactory,
     connector_class,
-    connector_for_channel,
 )
 from hub.extensions import db
 from hub.inbox.claims import claim
@@ -61,6 +60,7 @@ from hub.inbox.rules import load_matcher
 from hub.models import Channel, ChannelStatus, CommentSync, Delivery, DeliveryState
 from hub.models.types import utcnow
 from hub.publishing.channels import flag_needs_login
+from hub.publishing.tokens import FreshLogin, connector_with_fresh_login
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,8 @@ def settings() -> Settings:
 
 
 def default_connector(channel: Channel) -> Connector:
-    return connector_for_channel(channel, settings())
+    """The channel's connector, its login renewed first where it is about to expire."""
+    return connector_with_fresh_login(channel, settings())
 
 
 def syncable_networks() -> list[str]:
@@ -436,10 +437,11 @@ def run_sync(
         _finish(state, token, next_sync_at=now + interval)
         return "skipped"
     try:
-        connector = (connector_factory or default_connector)(channel)
+        login = FreshLogin(channel, connector_factory or default_connector)
     except Unsupported as exc:
         _finish(state, token, next_sync_at=now + timedelta(days=1), last_error=exc.message)
         return exc.code
+    connector = login.connector
     left = quota_left(channel, type(connector), now)
     if left is not None and left <= 0:
         message = _("The daily share of the network's quota for comments is used up.")
@@ -451,16 +453,22 @@ def run_sync(
         due.incremental += due.full
         due.full = []
     run = Run(state, channel, token, connector, now, dict(state.cursor or {}), due.schedule)
-    try:
+
+    def read(connector: Connector) -> None:
         # Complete listings first, and nothing else until they are done: a connector keeps one
         # unfinished round in its cursor, and an incremental call ending its own round would
         # send a complete listing left unfinished by the last run back to its beginning (more
         # posts than one run's budget then never finish). An incremental round cut short loses
         # nothing that way: its positions are kept per post.
-        if due.full:
+        run.connector = connector
+        if due.full and not run.more:
             run.fetch(due.full, full=True)
         if not run.more:
             run.fetch(due.incremental, full=False)
+
+    try:
+        # A refused login (401) is renewed once and the reading goes on from the stored cursor.
+        login.call(read)
     except LeaseLost:
         log.warning("comment sync of channel %s lost its lease", channel_id)
         return "skipped"

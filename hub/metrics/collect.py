@@ -39,7 +39,7 @@ from hub.connectors.base import (
     Transient,
     Unsupported,
 )
-from hub.connectors.registry import ConnectorFactory, connector_class, connector_for_channel
+from hub.connectors.registry import ConnectorFactory, connector_class
 from hub.extensions import db
 from hub.metrics import rollups
 from hub.metrics.days import local_day, office_zone
@@ -91,7 +91,10 @@ def metrics_settings() -> MetricsSettings:
 
 
 def default_connector(channel: Channel) -> Connector:
-    return connector_for_channel(channel, app_settings())
+    """The channel's connector, its login renewed first where it is about to expire."""
+    from hub.publishing.tokens import connector_with_fresh_login
+
+    return connector_with_fresh_login(channel, app_settings())
 
 
 def offers(network: str, capability: Capability) -> bool:
@@ -242,11 +245,15 @@ def collect_channel(
         _finish(rows, "This network offers no post figures.", outcome)
         db.session.commit()
         return outcome
-    connector = connector_factory(channel)
+    from hub.publishing.tokens import FreshLogin
+
+    login = FreshLogin(channel, connector_factory)
     for start in range(0, len(rows), cfg.batch):
         chunk = rows[start : start + cfg.batch]
+        ids = [d.remote_id or "" for _, d in chunk]
         try:
-            figures = connector.fetch_post_metrics([d.remote_id or "" for _, d in chunk])
+            # A refused login (401) is renewed once and the figures asked for again.
+            figures = login.call(lambda connector, ids=ids: connector.fetch_post_metrics(ids))
         except Unsupported as exc:
             _finish(rows[start:], exc.message, outcome)
             break
@@ -309,8 +316,12 @@ def collect_account(
     channel = db.session.get(Channel, channel_id)
     if channel is None or not channel.is_usable:
         return None
+    from hub.publishing.tokens import FreshLogin
+
     try:
-        figures = connector_factory(channel).fetch_account_metrics()
+        figures = FreshLogin(channel, connector_factory).call(
+            lambda connector: connector.fetch_account_metrics()
+        )
     except ConnectorError as exc:
         log.info("no account figures for channel %s: %s", channel_id, exc)
         return None

@@ -48,7 +48,7 @@ from hub.connectors.base import (
     Transient,
     Unsupported,
 )
-from hub.connectors.registry import ConnectorFactory, connector_class, connector_for_channel
+from hub.connectors.registry import ConnectorFactory, connector_class
 from hub.extensions import db
 from hub.models import (
     Announcement,
@@ -67,6 +67,7 @@ from hub.publishing.hold import active_hold
 from hub.publishing.notify import notify_channel_needs_login
 from hub.publishing.options import licence_key
 from hub.publishing.rules import rules_for
+from hub.publishing.tokens import FreshLogin, connector_with_fresh_login
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ def settings() -> Settings:
 
 
 def default_connector(channel: Channel) -> Connector:
-    return connector_for_channel(channel, settings())
+    """The channel's connector, its login renewed first where it is about to expire."""
+    return connector_with_fresh_login(channel, settings())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,13 +395,18 @@ def run_publish(delivery_id: int, connector_factory: ConnectorFactory | None = N
     delivery = _load_for_publish(delivery_id)
     assert delivery is not None
     post = outgoing_post(delivery)
-    try:
-        connector = factory(delivery.channel)
-        if delivery.outcome_unknown:
+    outcome_unknown = delivery.outcome_unknown
+
+    def attempt(connector: Connector) -> tuple[Published, str]:
+        if outcome_unknown:
             found = connector.find_published(post)
             if found is not None:
-                return _record_published(delivery, token, found, how="found_before_retry")
-        result = connector.publish(post)
+                return found, "found_before_retry"
+        return connector.publish(post), "published"
+
+    try:
+        # A refused login (401) is renewed once and the attempt made again: nothing was sent.
+        result, how = FreshLogin(delivery.channel, factory).call(attempt)
     except RateLimited as exc:
         return _retry_later(delivery, token, exc, outcome_unknown=False)
     except Transient as exc:
@@ -412,7 +419,7 @@ def run_publish(delivery_id: int, connector_factory: ConnectorFactory | None = N
         log.exception("publish of delivery %s raised", delivery_id)
         error = Transient(_("Unexpected error while sending."), detail=repr(exc))
         return _retry_later(delivery, token, error, outcome_unknown=True)
-    return _record_published(delivery, token, result, how="published")
+    return _record_published(delivery, token, result, how=how)
 
 
 def _set_if_queued(delivery_id: int, **values: Any) -> int:
@@ -451,7 +458,8 @@ def _record_published(delivery: Delivery, token: str, result: Published, how: st
         "url": result.url,
         "published_at": utcnow(),
         "error_code": None,
-        "error_message": None,
+        # Published, but not quite as asked (a video locked to private, a refused licence).
+        "error_message": result.note,
         "outcome_unknown": False,
     }
     delivery_id = delivery.id  # read before the commit expires the object
@@ -495,7 +503,35 @@ def backoff(attempt: int, retry_after: float | None) -> float:
     return max(delay, retry_after or 0.0)
 
 
+def _wait_for_limit(delivery: Delivery, token: str, exc: RateLimited) -> str:
+    """The network said "not now" (a rate limit, a daily cap): nothing was sent, so this was
+    no attempt. The attempt taken at the claim is given back, the delivery waits as long as the
+    network asks (at least the usual pause), however often it is told so, and its message says
+    when it goes out, in the office's time."""
+    from hub.i18n import format_local
+
+    log.info("delivery %s waits for a limit: %s", delivery.id, exc)
+    attempts = max(delivery.attempts - 1, 0)
+    due = utcnow() + timedelta(seconds=backoff(max(attempts, 1), exc.retry_after))
+    _finish(
+        delivery,
+        token,
+        state=DeliveryState.retry_wait,
+        attempts=Delivery.attempts - 1,
+        next_attempt_at=due,
+        error_code=exc.code,
+        error_message=_(
+            "%(reason)s hub sends it on %(when)s; waiting does not count as an attempt.",
+            reason=exc.message,
+            when=format_local(due),
+        ),
+    )
+    return DeliveryState.retry_wait
+
+
 def _retry_later(delivery: Delivery, token: str, exc: Transient, *, outcome_unknown: bool) -> str:
+    if isinstance(exc, RateLimited) and not outcome_unknown:
+        return _wait_for_limit(delivery, token, exc)
     log.warning("delivery %s attempt %s: %s", delivery.id, delivery.attempts, exc)
     if delivery.attempts >= settings().max_attempts:
         if outcome_unknown:
@@ -592,7 +628,9 @@ def reconcile(
         return "skipped"
     post = outgoing_post(delivery)
     try:
-        found = factory(delivery.channel).find_published(post)
+        found = FreshLogin(delivery.channel, factory).call(
+            lambda connector: connector.find_published(post)
+        )
     except ConnectorError as exc:
         log.warning("reconcile of delivery %s could not ask the network: %s", delivery_id, exc)
         found = None

@@ -10,7 +10,17 @@ must act on is the date after which hub can no longer publish without a new logi
 - :func:`refresh_channel` asks the channel's connector for a fresh login (``refresh_login()``,
   where the network offers it; X is refreshed here, since its connector has no such call) and
   stores the new credentials and expiry. A refused refresh marks the channel "needs a new
-  login", so its deliveries wait with a clear message instead of failing one by one.
+  login", so its deliveries wait with a clear message instead of failing one by one; a refresh
+  that failed for now (network down, 5xx) marks nothing and is tried again at the next pass.
+- Short-lived access tokens (X: two hours, with a refresh token that X replaces at every use)
+  are kept alive here for every part of hub: :func:`connector_with_fresh_login` renews one that
+  expires within minutes before a connector is built (publishing, inbox sync, moderation,
+  figures, login checks), :class:`FreshLogin` renews once when the network answers 401 and
+  repeats the refused call once (a refused login means the request did nothing), and
+  :func:`refresh_due` with ``within`` (every 15 minutes) renews what expires in the next half
+  hour. Every renewal locks the channel's row and reads it again first, so two workers never
+  both spend a rotating refresh token; a refresh answer without a refresh token keeps the
+  stored one.
 - :func:`warn_expiring` tells every admin once when a login has 14 days left, and again at 3
   days; :func:`expiring_channels` feeds the banner and the channel list.
 - :func:`check_channel` is the admin's "Test connection": one cheap authenticated call.
@@ -18,16 +28,17 @@ must act on is the date after which hub can no longer publish without a new logi
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from hub import audit
 from hub.extensions import db
@@ -35,12 +46,24 @@ from hub.models import Channel, ChannelStatus, Network
 from hub.models.network_state import LoginWarning
 from hub.models.types import utcnow
 
+if TYPE_CHECKING:
+    from hub.config import Settings
+    from hub.connectors.base import Connector
+
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 WARN_DAYS = (14, 3)
 # Refresh a refreshable login when it has less than this left (the daily task runs once a day,
 # so a week's margin survives a few missed runs).
 REFRESH_BEFORE = timedelta(days=7)
+# A short-lived access token with less than this left is renewed before a connector is built.
+RENEW_AHEAD = timedelta(minutes=5)
+# The frequent pass (every 15 minutes) renews access tokens that expire within this time.
+SHORT_PASS_WITHIN = timedelta(minutes=30)
+# Set in the credentials when the network refused the refresh token itself (a fingerprint of
+# it): renewing with it again cannot help; a new login brings a new refresh token.
+REFUSED = "refused_refresh_token"
 X_TOKEN_URL = "https://api.x.com/2/oauth2/token"  # noqa: S105 (a URL)
 
 
@@ -71,6 +94,191 @@ def _connector(channel: Channel) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
+# Connectors with a fresh login: the one way publishing, the inbox, figures and login checks
+# get a connector
+
+
+def connector_with_fresh_login(channel: Channel, settings: Settings | None = None) -> Connector:
+    """The channel's connector, its short-lived access token renewed first if it expires within
+    :data:`RENEW_AHEAD`. A renewal that fails is logged, not raised: the call then meets the
+    network's 401, and :class:`FreshLogin` says why in the caller's own error handling."""
+    from hub.connectors.base import ConnectorError
+    from hub.connectors.registry import connector_for_channel
+
+    if _short_lived(channel) and _expires_within(channel, utcnow(), RENEW_AHEAD):
+        try:
+            _renew(channel, lambda c: _expires_within(c, utcnow(), RENEW_AHEAD))
+        except ConnectorError as exc:
+            log.warning("login of channel %s not renewed ahead of expiry: %s", channel.id, exc)
+    return connector_for_channel(channel, settings or _settings())
+
+
+class FreshLogin:
+    """One piece of work's connector for a channel, with its login kept fresh.
+
+    ``connector`` is built by ``factory`` (default: :func:`connector_with_fresh_login`);
+    :meth:`call` runs ``fn(connector)``, and when the network refuses the login
+    (:class:`~hub.connectors.base.AuthExpired`, a 401) of a channel whose login hub renews
+    itself, renews it once (unless another worker already did) and runs ``fn`` once more on a
+    new connector. That is safe: a refused login means the refused request did nothing. A
+    renewal the network refuses raises its :class:`AuthExpired`; one that failed for now raises
+    :class:`~hub.connectors.base.Transient`, so the work waits and the channel keeps its login.
+    """
+
+    def __init__(self, channel: Channel, factory: Callable[[Channel], Connector] | None = None):
+        self.channel = channel
+        self.factory = factory or connector_with_fresh_login
+        self.connector = self.factory(channel)
+        self.renewed = False
+
+    def call(self, fn: Callable[[Connector], T]) -> T:
+        from hub.connectors.base import AuthExpired
+
+        try:
+            return fn(self.connector)
+        except AuthExpired:
+            refused = _access_token(self.connector)
+            if self.renewed or refused is None or not _short_lived(self.channel):
+                raise
+            self.renewed = True
+            log.info("channel %s: login refused, renewing it once", self.channel.id)
+
+            def still_refused(channel: Channel) -> bool:
+                return (channel.credentials or {}).get("access_token") == refused
+
+            if not _renew(self.channel, still_refused) and still_refused(self.channel):
+                raise  # nothing to renew with: the network's refusal stands
+            self.connector = self.factory(self.channel)
+        return fn(self.connector)
+
+
+def _access_token(connector: Any) -> str | None:
+    access = getattr(connector, "access", None)
+    token = (getattr(access, "credentials", None) or {}).get("access_token")
+    return str(token) if token else None
+
+
+def _short_lived(channel: Channel) -> bool:
+    """Does hub renew this channel's access token itself (X's two-hour tokens)?"""
+    kind = login_kind(channel.network)
+    return kind is not None and kind.short_lived and _renewable(channel)
+
+
+def _renewable(channel: Channel) -> bool:
+    """A refresh token the network has not refused, on a channel not switched off."""
+    creds = channel.credentials or {}
+    token = creds.get("refresh_token")
+    return (
+        bool(token)
+        and creds.get(REFUSED) != _fingerprint(token)
+        and channel.status != ChannelStatus.disabled
+    )
+
+
+def _fingerprint(token: Any) -> str:
+    """Which refresh token was refused, without keeping it twice: a new one (a new login,
+    however its credentials were stored) is tried again."""
+    return hashlib.sha256(str(token).encode()).hexdigest()[:16]
+
+
+def access_expires_at(channel: Channel) -> datetime | None:
+    """When the stored access token expires (``access_token_expires_at``, from ``expires_in``)."""
+    value = (channel.credentials or {}).get("access_token_expires_at")
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _expires_within(
+    channel: Channel, now: datetime, within: timedelta, *, unknown: bool = False
+) -> bool:
+    expires = access_expires_at(channel)
+    return unknown if expires is None else expires - now < within
+
+
+def _lock(channel: Channel) -> None:
+    """Lock the channel's row until the next commit and read it afresh: a worker that waited
+    for the lock sees what the one before it stored. PostgreSQL: ``SELECT ... FOR UPDATE``.
+    SQLite: a write to the row (a conditional ``UPDATE`` that changes nothing), which holds
+    SQLite's single write lock until the commit; the transaction before is ended first, so the
+    write waits for the lock (busy timeout) instead of failing on an old snapshot."""
+    db.session.commit()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.refresh(channel, with_for_update=True)
+        return
+    db.session.execute(
+        update(Channel)
+        .where(Channel.id == channel.id)
+        .values(updated_at=Channel.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(channel)
+
+
+def _renew(channel: Channel, still_due: Callable[[Channel], bool]) -> bool:
+    """Renew the channel's login under its row lock if ``still_due`` after reading it again;
+    True if renewed here. A refresh token the network refuses is noted (:data:`REFUSED`) and
+    its :class:`AuthExpired` raised; any other failure releases the lock and is raised. Commits.
+    """
+    from hub.connectors.base import AuthExpired
+
+    kind = login_kind(channel.network)
+    if kind is None:
+        return False
+    _lock(channel)
+    try:
+        if not still_due(channel) or not (
+            _renewable(channel)
+            or (not kind.short_lived and channel.status != ChannelStatus.disabled)
+        ):
+            db.session.commit()
+            return False
+        fresh = kind.refresh(channel)
+    except AuthExpired:
+        creds = channel.credentials or {}
+        if creds.get("refresh_token"):
+            channel.credentials = {**creds, REFUSED: _fingerprint(creds["refresh_token"])}
+        db.session.commit()
+        raise
+    except BaseException:
+        db.session.rollback()
+        raise
+    _store(channel, fresh)
+    return True
+
+
+def _store(channel: Channel, fresh: LoginRefresh) -> None:
+    """Keep a fresh login (never an empty token over a stored one); a channel that waited for
+    a login is active again. Commits (which releases the row's lock)."""
+    kept = {k: v for k, v in fresh.credentials.items() if v not in (None, "")}
+    merged = {**(channel.credentials or {}), **kept}
+    merged.pop(REFUSED, None)
+    channel.credentials = merged
+    if fresh.expires_at is not None or channel.network != Network.instagram:
+        channel.token_expires_at = fresh.expires_at
+    recovered = channel.status == ChannelStatus.needs_reauth
+    if recovered:
+        channel.status = ChannelStatus.active
+        channel.status_message = None
+    kind = login_kind(channel.network)
+    if recovered or kind is None or not kind.short_lived:
+        # X's two-hour tokens are renewed a dozen times a day: the log says so, the audit log
+        # keeps what a person may ask about (a renewed long-lived login, a channel back).
+        audit.record(
+            "channel.login_refreshed",
+            channel,
+            expires_at=fresh.expires_at.isoformat() if fresh.expires_at else None,
+            recovered=recovered,
+        )
+    log.info("login of channel %s renewed", channel.id)
+    db.session.commit()
+
+
+# ---------------------------------------------------------------------------------------------
 # Test connection
 
 
@@ -79,7 +287,7 @@ def check_channel(channel: Channel, actor: Any = None) -> CheckResult:
     from hub.connectors.base import AuthExpired, ConnectorError, Unsupported
 
     try:
-        name = _connector(channel).check_connection()
+        name = FreshLogin(channel).call(lambda connector: connector.check_connection())
     except Unsupported as exc:
         return CheckResult(False, exc.message)
     except AuthExpired as exc:
@@ -117,13 +325,31 @@ def _needs_login(channel: Channel, reason: str) -> None:
 # Refresh
 
 
+@dataclass(frozen=True)
+class LoginKind:
+    """How hub keeps one network's login alive. ``refresh`` renews it; ``short_lived``: hub
+    renews the access token itself, ahead of its expiry and on a 401 (X's two-hour tokens), not
+    only in the daily pass."""
+
+    refresh: Callable[[Channel], LoginRefresh]
+    short_lived: bool = False
+
+
+def login_kind(network: str) -> LoginKind | None:
+    """How this network's login is renewed, or None where it cannot (or need not) be. Google's
+    access tokens (YouTube) are renewed in memory by google-auth on every call; Instagram's
+    long-lived tokens are extended by the daily pass."""
+    if network == Network.x:
+        return LoginKind(_refresh_x, short_lived=True)
+    if network in (Network.instagram, Network.youtube):
+        return LoginKind(lambda channel: _connector(channel).refresh_login())
+    return None
+
+
 def refresher_for(network: str) -> Callable[[Channel], LoginRefresh] | None:
     """How this network's login is refreshed, or None where it cannot (or need not) be."""
-    if network == Network.x:
-        return _refresh_x
-    if network in (Network.instagram, Network.youtube):
-        return lambda channel: _connector(channel).refresh_login()
-    return None
+    kind = login_kind(network)
+    return kind.refresh if kind else None
 
 
 def needs_refresh(channel: Channel, now: datetime) -> bool:
@@ -139,53 +365,85 @@ def needs_refresh(channel: Channel, now: datetime) -> bool:
     return channel.token_expires_at - now < REFRESH_BEFORE
 
 
-def refresh_channel(channel: Channel, now: datetime | None = None) -> str:
-    """Refresh one channel's login if due; returns "refreshed", "skipped" or "failed"."""
-    from hub.connectors.base import AuthExpired, ConnectorError
+def _may_try(channel: Channel) -> bool:
+    """Active channels; and a channel waiting for a new login that still holds a refresh token
+    the network never refused (left so by a 401 before hub renewed on 401s): it recovers."""
+    if channel.status == ChannelStatus.active:
+        return True
+    return channel.status == ChannelStatus.needs_reauth and _renewable(channel)
+
+
+def refresh_channel(
+    channel: Channel, now: datetime | None = None, *, within: timedelta | None = None
+) -> str:
+    """Refresh one channel's login if due; returns "refreshed", "skipped" or "failed".
+
+    ``within``: the frequent pass, for short-lived access tokens only: renew one that expires
+    within this time (or whose expiry hub does not know). Without: the daily pass."""
+    from hub.connectors.base import AuthExpired, ConnectorError, Unsupported
 
     now = now or utcnow()
-    refresher = refresher_for(channel.network)
-    if (
-        refresher is None
-        or channel.status != ChannelStatus.active
-        or not needs_refresh(channel, now)
-    ):
+    kind = login_kind(channel.network)
+    if kind is None or not _may_try(channel):
+        return "skipped"
+    if within is not None:
+        if not _short_lived(channel):
+            return "skipped"
+
+        def due(c: Channel) -> bool:
+            return _expires_within(c, now, within, unknown=True)
+    else:
+
+        def due(c: Channel) -> bool:
+            return needs_refresh(c, now)
+
+    if not due(channel):
         return "skipped"
     try:
-        fresh = refresher(channel)
+        renewed = _renew(channel, due)
     except AuthExpired as exc:
         log.warning("login of channel %s could not be refreshed: %s", channel.id, exc)
         _needs_login(channel, exc.message)
         db.session.commit()
         return "failed"
-    except ConnectorError as exc:  # the network is down: try again tomorrow, before expiry
+    except Unsupported as exc:
+        # This login cannot be renewed by hub (an Instagram channel on Facebook Login without
+        # the app's id and secret): nothing failed; the expiry warnings tell the admins.
+        log.info("login of channel %s is not renewable here: %s", channel.id, exc)
+        return "skipped"
+    except ConnectorError as exc:  # the network is down: the next pass tries again
         log.warning("refresh of channel %s failed for now: %s", channel.id, exc)
         return "failed"
-    channel.credentials = {**(channel.credentials or {}), **fresh.credentials}
-    if fresh.expires_at is not None or channel.network != Network.instagram:
-        channel.token_expires_at = fresh.expires_at
-    audit.record(
-        "channel.login_refreshed",
-        channel,
-        expires_at=fresh.expires_at.isoformat() if fresh.expires_at else None,
-    )
-    db.session.commit()
-    return "refreshed"
+    return "refreshed" if renewed else "skipped"
 
 
-def refresh_due(now: datetime | None = None) -> dict[str, int]:
-    """The daily pass: refresh every channel whose login is due, expire the expired."""
+def refresh_due(now: datetime | None = None, *, within: timedelta | None = None) -> dict[str, int]:
+    """A pass over the channels: refresh every login that is due; the daily pass (no
+    ``within``) also expires the expired. ``within``: the frequent pass for short-lived access
+    tokens (see :func:`refresh_channel`)."""
     now = now or utcnow()
     counts: dict[str, int] = {"refreshed": 0, "skipped": 0, "failed": 0, "expired": 0}
     ids = db.session.scalars(
-        select(Channel.id).where(Channel.status == ChannelStatus.active).order_by(Channel.id)
+        select(Channel.id)
+        .where(
+            or_(
+                Channel.status == ChannelStatus.active,
+                Channel.status == ChannelStatus.needs_reauth,
+            )
+        )
+        .order_by(Channel.id)
     ).all()
     for channel_id in ids:
         channel = db.session.get(Channel, channel_id)
         if channel is None:
             continue
-        counts[refresh_channel(channel, now)] += 1
-        if channel.token_expires_at is not None and channel.token_expires_at <= now:
+        counts[refresh_channel(channel, now, within=within)] += 1
+        if (
+            within is None
+            and channel.status == ChannelStatus.active
+            and channel.token_expires_at is not None
+            and channel.token_expires_at <= now
+        ):
             _needs_login(
                 channel, _("The login expired on %(when)s.", when=_format(channel.token_expires_at))
             )

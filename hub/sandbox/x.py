@@ -13,6 +13,25 @@ Tokens: any non-empty bearer token (OAuth 2 user context) or OAuth 1.0a ``oauth_
 accepted. A token seen for the first time is bound to a new account; an OAuth 1.0a token
 ``<digits>-...`` is bound to the user id ``<digits>``, as on X. ``/_sandbox/accounts`` can bind a
 token to a named account beforehand.
+
+What X does over time, the sandbox does too:
+
+- ``POST /2/oauth2/token`` with ``grant_type=refresh_token`` answers as X does: a new access
+  token that lives two hours (``expires_in: 7200``) *and a new refresh token*; the refresh token
+  used is spent, and a second use of it is refused (400 ``invalid_request``). A refresh token the
+  sandbox has never seen is taken once (the one a city got from X's consent page). An access
+  token issued here answers 401 (X's problem body) once its two hours are over; tokens the
+  sandbox never issued (tests, the demo) stay valid.
+- Recent search reaches back seven days: a ``since_id`` or ``start_time`` older than that is
+  refused with X's 400 and its words.
+- ``POST /2/tweets`` counts against 24-hour caps per user and per app, reported on every answer
+  in ``x-user-limit-24hour-limit/-remaining/-reset`` and ``x-app-limit-24hour-*``; past the cap
+  it answers 429 with those headers (the 15-minute ``x-rate-limit-*`` still show requests left).
+
+Switches (``/_sandbox/settings/x``): ``daily_post_limit`` (per user, default 2,400),
+``app_daily_post_limit`` (default 10,000), ``access_token_seconds`` (default 7200), and the
+action ``age_tokens_seconds``: every access token issued so far is that much older now (a test
+lets two hours pass in a moment).
 """
 
 from __future__ import annotations
@@ -21,9 +40,10 @@ import base64
 import hashlib
 import math
 import re
+import secrets
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -34,6 +54,7 @@ from werkzeug.wrappers import Request, Response
 
 from hub.sandbox import engagement
 from hub.sandbox.core import (
+    SNOWFLAKE_EPOCH_MS,
     Account,
     Media,
     NetworkApi,
@@ -72,6 +93,20 @@ DUPLICATE_WINDOW = timedelta(hours=24)
 INVALID_REQUEST = "https://api.twitter.com/2/problems/invalid-request"
 NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
+TOKEN_PATH = "/2/oauth2/token"  # noqa: S105 (a path)
+SCOPES = "tweet.read tweet.write users.read offline.access tweet.moderate.write"
+SEARCH_WINDOW = timedelta(days=7)  # how far back recent search reaches
+DAY_SECONDS = 24 * 3600
+SETTINGS_BUCKET = "x.settings"
+OAUTH_BUCKET = "x.oauth"
+CAPS_BUCKET = "x.caps"
+# X's caps depend on the API plan; these defaults (an account's 2,400 posts a day, the 10,000
+# per app that X documents) never stop the demo or a benchmark. Tests set them low.
+DEFAULT_SETTINGS: dict[str, int] = {
+    "daily_post_limit": 2400,
+    "app_daily_post_limit": 10_000,
+    "access_token_seconds": 7200,
+}
 
 
 class XError(Exception):
@@ -123,6 +158,19 @@ def not_found_item(value: str, parameter: str, resource: str = "tweet") -> dict[
     }
 
 
+def snowflake_ms(tweet_id: str) -> int | None:
+    """Milliseconds since 1970 in which an X id was made (its top bits are X's clock)."""
+    try:
+        return (int(tweet_id) >> 22) + SNOWFLAKE_EPOCH_MS
+    except ValueError:
+        return None
+
+
+def minute(moment: datetime) -> str:
+    """A time as X writes it in its error messages: ``2022-03-22T04:35Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
 def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
@@ -150,6 +198,11 @@ def tco(url: str) -> str:
 def shown_id(post: Post) -> str:
     """The id X shows for a tweet: the newest version's, once it was edited."""
     return str(post.options.get("version_id") or post.id)
+
+
+def _oauth_error(error: str, description: str, status: int = 400) -> Response:
+    """An OAuth 2.0 error as X's token endpoint sends it."""
+    return json_response({"error": error, "error_description": description}, status)
 
 
 def _fields(request: Request, name: str) -> set[str]:
@@ -206,6 +259,8 @@ class XApi(NetworkApi):
         return NETWORK
 
     def token_of(self, request: Request) -> str | None:
+        if request.path.rstrip("/") == TOKEN_PATH:
+            return "oauth2"  # the token endpoint reads its grant from the form
         auth = request.headers.get("Authorization", "")
         if auth.startswith("Bearer "):
             return auth[len("Bearer ") :].strip() or None
@@ -215,6 +270,10 @@ class XApi(NetworkApi):
         return None
 
     def handle(self, request: Request, network: str, token: str) -> Response:
+        if request.path.rstrip("/") == TOKEN_PATH:
+            return self._oauth_token(request)
+        if self._token_expired(token):
+            return self.expired_response(network)
         endpoint = self._endpoint(request)
         account = self._account(request, token)
         try:
@@ -319,6 +378,114 @@ class XApi(NetworkApi):
         if not isinstance(body, dict):
             raise XError(400, problem(400, "The request body must be a JSON object."))
         return body
+
+    # -- switches, logins and caps ------------------------------------------------------------
+
+    def settings(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The sandbox's X switches (see the module's doc); ``values`` changes some."""
+        unknown = set(values) - set(DEFAULT_SETTINGS) - {"age_tokens_seconds"}
+        if unknown:
+            raise ValueError(f"unknown X settings: {sorted(unknown)}")
+        for name, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a whole number of at least 0")
+        with self.state.lock:
+            current = self.state.bucket(SETTINGS_BUCKET)
+            if not current:
+                current.update(DEFAULT_SETTINGS)
+            current.update({k: v for k, v in values.items() if k in DEFAULT_SETTINGS})
+            age = values.get("age_tokens_seconds")
+            if age:
+                for issued in self.state.bucket(OAUTH_BUCKET).values():
+                    if "expires_at" in issued:
+                        issued["expires_at"] -= age
+            return dict(current)
+
+    def _setting(self, name: str) -> int:
+        with self.state.lock:
+            return int(self.state.bucket(SETTINGS_BUCKET).get(name, DEFAULT_SETTINGS[name]))
+
+    def issue_tokens(self, account_id: str) -> dict[str, Any]:
+        """A new access token (two hours) and refresh token for the account, in the shape of
+        X's token answer. The consent flow's ``authorization_code`` grant can use it too."""
+        lifetime = self._setting("access_token_seconds")
+        access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        with self.state.lock:
+            issued = self.state.bucket(OAUTH_BUCKET)
+            issued[("access", access)] = {
+                "account": account_id,
+                "expires_at": time.time() + lifetime,
+            }
+            issued[("refresh", refresh)] = {"account": account_id, "spent": False}
+            self.state.tokens[(NETWORK, access)] = account_id
+        return {
+            "token_type": "bearer",
+            "expires_in": lifetime,
+            "access_token": access,
+            "scope": SCOPES,
+            "refresh_token": refresh,
+        }
+
+    def _token_expired(self, token: str) -> bool:
+        """True for an access token the sandbox issued whose lifetime is over."""
+        with self.state.lock:
+            issued = self.state.bucket(OAUTH_BUCKET).get(("access", token))
+            return issued is not None and issued["expires_at"] <= time.time()
+
+    def _oauth_token(self, request: Request) -> Response:
+        """``POST /2/oauth2/token``: X's OAuth 2.0 token endpoint (refresh grant)."""
+        grant = request.form.get("grant_type")
+        if grant != "refresh_token":
+            return _oauth_error(
+                "unsupported_grant_type", f"Value passed for grant_type [{grant}] is invalid."
+            )
+        refresh = request.form.get("refresh_token") or ""
+        if not refresh:
+            return _oauth_error("invalid_request", "Missing required parameter [refresh_token].")
+        with self.state.lock:
+            issued = self.state.bucket(OAUTH_BUCKET)
+            known = issued.get(("refresh", refresh))
+            if known is None:
+                # Seen for the first time: the refresh token X's consent page gave the city.
+                account_id = self.state.account_for_token(NETWORK, refresh).id
+                known = issued[("refresh", refresh)] = {"account": account_id, "spent": False}
+            if known["spent"]:
+                return _oauth_error("invalid_request", "Value passed for the token was invalid.")
+            known["spent"] = True
+            return json_response(self.issue_tokens(known["account"]))
+
+    def _caps(self, account: Account) -> dict[str, tuple[int, int, int]]:
+        """The 24-hour post caps as (limit, used, reset) for the user and for the app. A window
+        starts with its first post and ends 24 hours later, as X reports it."""
+        now = time.time()
+        limits = {
+            "user": self._setting("daily_post_limit"),
+            "app": self._setting("app_daily_post_limit"),
+        }
+        caps = {}
+        with self.state.lock:
+            windows = self.state.bucket(CAPS_BUCKET)
+            for scope, key in (("user", account.id), ("app", "*")):
+                window = windows.get((scope, key))
+                if window is None or window["reset"] <= now:
+                    window = windows[(scope, key)] = {
+                        "used": 0,
+                        "reset": math.ceil(now) + DAY_SECONDS,
+                    }
+                caps[scope] = (limits[scope], window["used"], window["reset"])
+        return caps
+
+    def _count_post(self, account: Account) -> None:
+        with self.state.lock:
+            windows = self.state.bucket(CAPS_BUCKET)
+            for key in (("user", account.id), ("app", "*")):
+                windows[key]["used"] += 1
+
+    def _cap_headers(self, response: Response, account: Account) -> None:
+        for scope, (limit, used, reset) in self._caps(account).items():
+            response.headers[f"x-{scope}-limit-24hour-limit"] = str(limit)
+            response.headers[f"x-{scope}-limit-24hour-remaining"] = str(max(limit - used, 0))
+            response.headers[f"x-{scope}-limit-24hour-reset"] = str(reset)
 
     # -- how X shows things -------------------------------------------------------------------
 
@@ -500,6 +667,20 @@ class XApi(NetworkApi):
     # -- tweets -------------------------------------------------------------------------------
 
     def _create(self, request: Request, account: Account) -> Response:
+        caps = self._caps(account)
+        if any(used >= limit for limit, used, _reset in caps.values()):
+            response = json_response(problem(429), 429)
+            self._cap_headers(response, account)
+            return response
+        self._count_post(account)
+        try:
+            response = self._create_tweet(request, account)
+        except XError as error:
+            response = json_response(error.body, error.status)
+        self._cap_headers(response, account)
+        return response
+
+    def _create_tweet(self, request: Request, account: Account) -> Response:
         body = self._json_body(request)
         text = body.get("text") or ""
         media_ids = [str(m) for m in (body.get("media") or {}).get("media_ids") or []]
@@ -649,13 +830,33 @@ class XApi(NetworkApi):
             else:
                 word = term.strip('"').lower()
                 tests.append(lambda p, w=word: w in p.text.lower())
-        week_ago = utcnow() - timedelta(days=7)
+        week_ago = utcnow() - SEARCH_WINDOW
+        self._within_search_window(request, week_ago)
         tweets = [
             p
             for p in self.state.posts_of(NETWORK)
             if p.created_at >= week_ago and all(test(p) for test in tests)
         ]
         return self._listing(request, tweets)
+
+    def _within_search_window(self, request: Request, week_ago: datetime) -> None:
+        """Recent search refuses to reach back further than seven days, in X's words."""
+        since_id = request.args.get("since_id")
+        made = snowflake_ms(since_id) if since_id else None
+        if since_id and (made is None or made < week_ago.timestamp() * 1000):
+            larger = (math.ceil(week_ago.timestamp() * 1000) - SNOWFLAKE_EPOCH_MS) << 22
+            raise invalid(
+                f"'since_id' must be a tweet id created after {minute(week_ago)}. Please use a "
+                f"'since_id' that is larger than {larger}",
+                since_id=since_id,
+            )
+        start = parse_time(request.args.get("start_time"), "start_time")
+        if start is not None and start < week_ago:
+            raise invalid(
+                f"Invalid 'start_time':'{minute(start)}'. 'start_time' must be on or after "
+                f"{minute(week_ago)}",
+                start_time=request.args["start_time"],
+            )
 
     def _replied_to_user(self, post: Post, user_id: str | None) -> bool:
         parent = self.state.post(NETWORK, post.parent_id) if post.parent_id else None

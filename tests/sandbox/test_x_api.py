@@ -190,3 +190,140 @@ def test_oauth1_token_acts_for_the_user_id_it_names(sandbox_url, sandbox) -> Non
     header = 'OAuth oauth_consumer_key="ck", oauth_token="4242-secretish", oauth_signature="s"'
     me = requests.get(f"{sandbox_url}/2/users/me", headers={"Authorization": header}, timeout=5)
     assert me.json()["data"]["id"] == "4242"
+
+
+# ---------------------------------------------------------------------------------------------
+# What production does that the sandbox must do too (issue 11): two-hour OAuth 2.0 access
+# tokens with rotating refresh tokens, recent search's seven days, the 24-hour posting caps.
+
+SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000
+
+
+def snowflake_at(moment) -> str:  # type: ignore[no-untyped-def]
+    """An X id made at ``moment`` (the id's top bits are milliseconds since X's epoch)."""
+    return str((int(moment.timestamp() * 1000) - 1288834974657) << 22)
+
+
+def refresh(sandbox_url: str, refresh_token: str):  # type: ignore[no-untyped-def]
+    import requests
+
+    return requests.post(
+        f"{sandbox_url}/2/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": "hub"},
+        auth=("hub", "secret"),
+        timeout=5,
+    )
+
+
+def test_refresh_rotates_both_tokens_and_refuses_a_reused_one(sandbox, sandbox_url) -> None:
+    first = refresh(sandbox_url, "refresh-from-the-consent-page")
+    assert first.status_code == 200
+    body = first.json()
+    assert body["token_type"] == "bearer" and body["expires_in"] == 7200
+    assert body["access_token"] and body["refresh_token"] != "refresh-from-the-consent-page"
+    assert "offline.access" in body["scope"].split()
+    # The old refresh token is spent: X answers 400 invalid_request to a second use.
+    again = refresh(sandbox_url, "refresh-from-the-consent-page")
+    assert again.status_code == 400
+    assert again.json()["error"] == "invalid_request"
+    assert again.json()["error_description"]
+    # The new one works once, and its access token acts for the same account.
+    second = refresh(sandbox_url, body["refresh_token"]).json()
+    import requests
+
+    def me(token: str) -> requests.Response:
+        return requests.get(
+            f"{sandbox_url}/2/users/me", headers={"Authorization": f"Bearer {token}"}, timeout=5
+        )
+
+    assert (
+        me(body["access_token"]).json()["data"]["id"]
+        == me(second["access_token"]).json()["data"]["id"]
+    )
+
+
+def test_issued_access_tokens_expire_after_two_hours(sandbox, sandbox_url, x) -> None:
+    import requests
+
+    token = refresh(sandbox_url, "refresh-1").json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert requests.get(f"{sandbox_url}/2/users/me", headers=headers, timeout=5).ok
+    sandbox.settings("x", age_tokens_seconds=7199)
+    assert requests.get(f"{sandbox_url}/2/users/me", headers=headers, timeout=5).ok
+    sandbox.settings("x", age_tokens_seconds=2)
+    expired = requests.get(f"{sandbox_url}/2/users/me", headers=headers, timeout=5)
+    assert expired.status_code == 401
+    assert expired.json() == {
+        "title": "Unauthorized",
+        "type": "about:blank",
+        "status": 401,
+        "detail": "Unauthorized",
+    }
+    # A token the sandbox never issued (tests, the demo) keeps working.
+    assert x("GET", "/2/users/me").status_code == 200
+
+
+def test_recent_search_refuses_since_id_and_start_time_older_than_a_week(x) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    tweet = x("POST", "/2/tweets", json={"text": "Wer weiß mehr?"}).json()["data"]["id"]
+    query = f"conversation_id:{tweet}"
+    eight_days_ago = datetime.now(UTC) - timedelta(days=8)
+    old = x(
+        "GET",
+        "/2/tweets/search/recent",
+        params={"query": query, "since_id": snowflake_at(eight_days_ago)},
+    )
+    assert old.status_code == 400
+    body = old.json()
+    assert body["title"] == "Invalid Request" and body["type"].endswith("invalid-request")
+    (error,) = body["errors"]
+    assert error["parameters"] == {"since_id": [snowflake_at(eight_days_ago)]}
+    assert "'since_id' must be a tweet id created after" in error["message"]
+    larger = int(error["message"].rsplit(" ", 1)[1])
+    assert (larger >> 22) + 1288834974657 > int(eight_days_ago.timestamp() * 1000) + 24 * 3600_000
+    started = x(
+        "GET",
+        "/2/tweets/search/recent",
+        params={"query": query, "start_time": eight_days_ago.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    )
+    assert started.status_code == 400
+    assert "'start_time' must be on or after" in started.json()["errors"][0]["message"]
+    # Within the week both are fine.
+    six_days_ago = datetime.now(UTC) - timedelta(days=6)
+    for params in (
+        {"since_id": snowflake_at(six_days_ago)},
+        {"start_time": six_days_ago.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    ):
+        assert x("GET", "/2/tweets/search/recent", params={"query": query, **params}).ok
+
+
+def test_posting_cap_of_24_hours_answers_429_with_xs_headers(x, sandbox) -> None:
+    import time
+
+    sandbox.settings("x", daily_post_limit=2)
+    first = x("POST", "/2/tweets", json={"text": "Eins"})
+    assert first.status_code == 201
+    assert first.headers["x-user-limit-24hour-limit"] == "2"
+    assert first.headers["x-user-limit-24hour-remaining"] == "1"
+    assert int(first.headers["x-app-limit-24hour-remaining"]) > 0
+    assert (
+        x("POST", "/2/tweets", json={"text": "Zwei"}).headers["x-user-limit-24hour-remaining"]
+        == "0"
+    )
+    capped = x("POST", "/2/tweets", json={"text": "Drei"})
+    assert capped.status_code == 429
+    assert capped.json() == {
+        "title": "Too Many Requests",
+        "detail": "Too Many Requests",
+        "type": "about:blank",
+        "status": 429,
+    }
+    assert capped.headers["x-user-limit-24hour-remaining"] == "0"
+    reset = int(capped.headers["x-user-limit-24hour-reset"])
+    assert 23 * 3600 < reset - time.time() <= 24 * 3600 + 1
+    # The 15-minute limit is not what stops it: X still reports requests left there.
+    assert int(capped.headers["x-rate-limit-remaining"]) > 0
+    assert [p["text"] for p in sandbox.posts("x")] == ["Eins", "Zwei"]
+    sandbox.settings("x", daily_post_limit=3)
+    assert x("POST", "/2/tweets", json={"text": "Drei"}).status_code == 201

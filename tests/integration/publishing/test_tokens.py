@@ -131,7 +131,9 @@ def test_refresh_extends_instagram_and_a_refused_refresh_makes_deliveries_wait(
 ) -> None:
     make_user("admin")
     soon = utcnow() + timedelta(days=5)
-    ig = make_channel("instagram", external_id=IG_USER, token_expires_at=soon)
+    # Instagram Login: renewed on graph.instagram.com (Facebook Login would need the app).
+    ig_login = {"access_token": "IGAAsandbox-token", "login": "instagram"}
+    ig = make_channel("instagram", external_id=IG_USER, token_expires_at=soon, credentials=ig_login)
     yt = make_channel(
         "youtube", external_id=YT_CHANNEL, credentials={**YT_CREDS, "refresh_token": "revoked-x"}
     )
@@ -140,10 +142,26 @@ def test_refresh_extends_instagram_and_a_refused_refresh_makes_deliveries_wait(
     db.session.expire_all()
     assert counts["refreshed"] == 1 and counts["failed"] == 1
     assert ig.token_expires_at > utcnow() + timedelta(days=59)
-    assert ig.credentials["access_token"] != "sandbox-token"
+    assert ig.credentials["access_token"] != "IGAAsandbox-token"
     assert yt.status == ChannelStatus.needs_reauth and "revoked" in yt.status_message
     assert fb.status == ChannelStatus.active  # nothing to refresh
     assert db.session.scalars(select(Notification)).all()  # admins were told
+
+
+def test_an_instagram_login_hub_cannot_renew_is_skipped_not_failed(make_channel, sandbox) -> None:
+    """Facebook Login without the app's id and secret: hub cannot renew it. That is no failure
+    to retry every day; the channel stays active and the expiry warnings tell the admins."""
+    sandbox.put_account("instagram", id=IG_USER, token="EAAfacebook-login-token")
+    ig = make_channel(
+        "instagram",
+        external_id=IG_USER,
+        token_expires_at=utcnow() + timedelta(days=5),
+        credentials={"access_token": "EAAfacebook-login-token", "login": "facebook"},
+    )
+    counts = tokens.refresh_due()
+    db.session.expire_all()
+    assert counts["skipped"] == 1 and counts["failed"] == 0
+    assert ig.status == ChannelStatus.active
 
 
 def test_an_expired_login_marks_the_channel_and_its_posts_wait(make_channel, make_user) -> None:
