@@ -17,9 +17,13 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 EMBEDDED_BROKER = "filesystem://"
+# Where the sandbox serves an API whose real host is not graph.facebook.com's twin: Instagram
+# Login's graph.instagram.com answers the same paths (/vNN.N/...) for other tokens.
+SANDBOX_PREFIXES = {"instagram": "/graph.instagram.com"}
 NETWORK_URL_VARS = {
     "x": "HUB_X_API_URL",
-    "graph": "HUB_GRAPH_API_URL",  # Facebook and Instagram
+    "graph": "HUB_GRAPH_API_URL",  # Facebook, and Instagram with Facebook Login
+    "instagram": "HUB_INSTAGRAM_API_URL",  # Instagram with Instagram Login (graph.instagram.com)
     "youtube": "HUB_YOUTUBE_API_URL",
     "flickr": "HUB_FLICKR_API_URL",
 }
@@ -55,6 +59,14 @@ class Settings:
     # The shared inbox: Meta webhooks (Facebook, Instagram) and the comment sync's pace.
     meta_app_secret: str | None = None  # checks X-Hub-Signature-256 on /webhooks/meta
     meta_verify_token: str | None = None  # answers Meta's subscription check
+    # The city's apps at the networks, for connecting channels by their login (hub.connect).
+    meta_app_id: str | None = None  # Facebook Login (pages, Instagram), with meta_app_secret
+    x_client_id: str | None = None  # X OAuth 2.0 (PKCE)
+    x_client_secret: str | None = None  # unset: X's "public client" (PKCE alone)
+    google_client_id: str | None = None  # YouTube (Google OAuth 2.0, PKCE)
+    google_client_secret: str | None = None
+    flickr_api_key: str | None = None  # Flickr OAuth 1.0a
+    flickr_api_secret: str | None = None
     inbox_sync_interval: float = 60.0  # seconds between syncs of a channel (new posts)
     inbox_window_days: int = 30  # posts older than this are no longer synced
     inbox_sync_concurrency: int = 2  # channels synced at once, deployment-wide
@@ -70,9 +82,10 @@ class Settings:
         return self.data_dir / "media"
 
     def api_url(self, api: str) -> str | None:
-        """Base URL for one API ("x", "graph", "youtube", "flickr"); None means the real one."""
+        """Base URL for one API ("x", "graph", "instagram", "youtube", "flickr"); None means the
+        real one."""
         if self.sandbox_url:
-            return self.sandbox_url.rstrip("/")
+            return self.sandbox_url.rstrip("/") + SANDBOX_PREFIXES.get(api, "")
         return self.network_urls.get(api)
 
     @property
@@ -117,6 +130,13 @@ class Settings:
             network_urls={name: env[var] for name, var in NETWORK_URL_VARS.items() if env.get(var)},
             meta_app_secret=env.get("HUB_META_APP_SECRET") or None,
             meta_verify_token=env.get("HUB_META_VERIFY_TOKEN") or None,
+            meta_app_id=env.get("HUB_META_APP_ID") or None,
+            x_client_id=env.get("HUB_X_CLIENT_ID") or None,
+            x_client_secret=env.get("HUB_X_CLIENT_SECRET") or None,
+            google_client_id=env.get("HUB_GOOGLE_CLIENT_ID") or None,
+            google_client_secret=env.get("HUB_GOOGLE_CLIENT_SECRET") or None,
+            flickr_api_key=env.get("HUB_FLICKR_API_KEY") or None,
+            flickr_api_secret=env.get("HUB_FLICKR_API_SECRET") or None,
             inbox_sync_interval=float(env.get("HUB_INBOX_SYNC_INTERVAL") or 60.0),
             inbox_window_days=int(env.get("HUB_INBOX_WINDOW_DAYS") or 30),
             inbox_sync_concurrency=int(env.get("HUB_INBOX_SYNC_CONCURRENCY") or 2),

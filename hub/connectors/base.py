@@ -164,8 +164,13 @@ class OutgoingPost:
 
 @dataclass(frozen=True)
 class Published:
+    """The post exists on the network. ``note``: what the editor must know although it went
+    out (YouTube locked the video to private, Flickr refused the licence), in the office's
+    language; the pipeline keeps it as the delivery's message. None when all went as asked."""
+
     remote_id: str
     url: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -304,6 +309,12 @@ class Connector(ABC):
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities
+
+    @classmethod
+    def api_for(cls, credentials: Mapping[str, Any]) -> str:
+        """Which API base URL a channel with these credentials speaks (``Settings.api_url``):
+        :attr:`api`, unless the login decides (Instagram Login: ``"instagram"``)."""
+        return cls.api
 
     @abstractmethod
     def publish(self, post: OutgoingPost) -> Published:

@@ -12,7 +12,15 @@ What is published where (Graph API ``/{page-id}/...``):
 - one photo: ``POST /photos`` with the file as ``source``, ``caption`` and ``alt_text_custom``;
 - several photos: each ``POST /photos`` with ``published=false``, then ``POST /feed`` with
   ``attached_media[i]={"media_fbid": ...}``;
-- a link with photos: Facebook allows no ``link`` field then, so it goes into the text.
+- a link with photos: Facebook allows no ``link`` field then, so it goes into the text;
+- one video: Facebook's resumable protocol, ``POST /videos`` on graph-video.facebook.com:
+  ``upload_phase=start`` (``file_size``), then ``transfer`` chunk after chunk at the offsets
+  Facebook names, then ``finish`` with ``title`` and ``description`` (the post's text). The
+  upload session is stored per delivery (:mod:`hub.publishing.network_state`): the next attempt
+  after a cut connection or a crash asks the video how far it got
+  (``status.uploading_phase.bytes_transferred``; a wrong offset is corrected by Facebook's
+  error 1363037) and goes on from there, and a video already published is taken as it is, never
+  uploaded twice. The post's id comes from the video's ``post_id``.
 
 Comments (the inbox): ``GET /{post}/comments`` with ``filter=stream`` (every level, with
 ``parent``), oldest first, continuing after a stored paging cursor per post; the page answers
@@ -26,6 +34,8 @@ Credentials: the page ``access_token`` (optionally ``app_secret`` for ``appsecre
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from datetime import datetime
@@ -46,16 +56,18 @@ from hub.connectors.base import (
     Published,
     Rejected,
     RemoteComment,
-    Unsupported,
+    Transient,
     comparable,
     round_done,
     round_left,
 )
 from hub.connectors.graph import GRAPH_VERSION as GRAPH_VERSION  # callers read it here too
-from hub.connectors.graph import GraphConnector
+from hub.connectors.graph import GraphConnector, graph_error, is_gone, refused_metric_names
 from hub.models import Network
+from hub.publishing.network_state import StoredUpload, UploadSessions, stores
 from hub.publishing.rules import RULES
 
+log = logging.getLogger(__name__)
 COMMENT_FIELDS = "id,message,created_time,from{id,name},parent{id},is_hidden,permalink_url"
 GONE_SUBCODE = 33  # "Object ... does not exist": a comment deleted already
 # Post figures under their current names: "views" replaced the impressions metrics (deprecated
@@ -66,16 +78,26 @@ POST_INSIGHTS = (
     "post_reactions_by_type_total",
     "post_clicks",
 )
-POST_FIGURE_FIELDS = (
-    f"insights.metric({','.join(POST_INSIGHTS)}),shares,comments.limit(0).summary(total_count)"
-)
+POST_COUNT_FIELDS = ("shares", "comments.limit(0).summary(total_count)")
+POST_FIGURE_FIELDS = ",".join((f"insights.metric({','.join(POST_INSIGHTS)})", *POST_COUNT_FIELDS))
 POST_LOOKUP_BATCH = 50  # Graph answers at most 50 ids per request
+# Videos are uploaded to their own host (Facebook's video API), the rest of Graph stays.
+VIDEO_URL = "https://graph-video.facebook.com/"
+VIDEO_CHUNK = 4 * 1024 * 1024  # until Facebook names its chunk size
+BAD_OFFSET_SUBCODE = 1363037  # "start offset": error_data tells where to go on
 
 
-def post_metrics_from_graph(post: Mapping[str, Any]) -> PostMetrics:
+def post_figure_fields(metrics: Sequence[str]) -> str:
+    """The ``fields`` of a figures lookup asking for these insights (none: counts only)."""
+    insights = (f"insights.metric({','.join(metrics)})",) if metrics else ()
+    return ",".join((*insights, *POST_COUNT_FIELDS))
+
+
+def post_metrics_from_graph(post: Mapping[str, Any], refused: Sequence[str] = ()) -> PostMetrics:
     """One post's Graph answer (insights, shares, comment summary) under hub's common names.
 
     Graph leaves ``shares`` out of a post nobody shared, so a missing field asked for is 0.
+    ``refused``: metric names Graph no longer knows; their figures stay unknown (None).
     """
     insights = {
         item.get("name"): (item.get("values") or [{}])[-1].get("value")
@@ -90,7 +112,12 @@ def post_metrics_from_graph(post: Mapping[str, Any]) -> PostMetrics:
         comments=_count(comments),
         shares=_count((post.get("shares") or {}).get("count", 0)),
         clicks=_count(insights.get("post_clicks")),
-        raw={"insights": insights, "shares": post.get("shares"), "comments": comments},
+        raw={
+            "insights": insights,
+            "shares": post.get("shares"),
+            "comments": comments,
+            **({"refused_metrics": sorted(refused)} if refused else {}),
+        },
     )
 
 
@@ -113,6 +140,7 @@ class FacebookConnector(GraphConnector):
             Capability.publish_link,
             Capability.publish_image,
             Capability.publish_images,
+            Capability.publish_video,
             Capability.alt_text,
             Capability.find_published,
             Capability.post_metrics,
@@ -125,10 +153,28 @@ class FacebookConnector(GraphConnector):
     )
     # find_published reads at most this many posts back.
     lookup_posts: ClassVar[int] = 300
+    #: Post metric names Graph refused as invalid (Meta retires names: the post_impressions
+    #: family in 2025), learned when a lookup is refused and kept for the process, so later
+    #: lookups ask only for the names that still work.
+    retired_metrics: ClassVar[set[str]] = set()
+    # A video upload may take long: the publish lease must outlast it.
+    lease_seconds: ClassVar[int] = 1800
+    # How long to wait after the upload for Facebook to name the video's post.
+    video_post_seconds: ClassVar[float] = 60.0
+    poll_first: ClassVar[float] = 0.5
+    poll_max: ClassVar[float] = 5.0
 
-    def __init__(self, access: ChannelAccess, *, timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        access: ChannelAccess,
+        *,
+        timeout: float | None = None,
+        sessions: UploadSessions | None = None,
+    ) -> None:
         super().__init__(access, timeout=timeout)
         self.page_id = access.external_id
+        self.sessions = sessions or stores()[1]
+        self._video_graph: Any = None
 
     # -- the contract -------------------------------------------------------------------------
 
@@ -138,9 +184,12 @@ class FacebookConnector(GraphConnector):
         return str(page.get("name") or page["id"])
 
     def publish(self, post: OutgoingPost) -> Published:
-        if any(m.kind != "image" for m in post.media):
-            raise Unsupported(_("hub cannot publish videos to Facebook yet."))
-        if len(post.media) == 1:
+        videos = [m for m in post.media if m.kind == "video"]
+        if videos and len(post.media) > 1:
+            raise Rejected(_("Facebook takes one video per post, without photos."))
+        if videos:
+            post_id = self._publish_video(post, videos[0])
+        elif len(post.media) == 1:
             post_id = self._publish_photo(post, post.media[0])
         elif post.media:
             post_id = self._publish_photos(post)
@@ -153,6 +202,13 @@ class FacebookConnector(GraphConnector):
         return Published(post_id, self._permalink(post_id))
 
     def find_published(self, post: OutgoingPost) -> Published | None:
+        stored = self.sessions.get(self.network, post.idempotency_key)
+        if stored is not None:  # a video upload: the video says whether it became a post
+            video = self._stored_video(stored)
+            if video is not None and video.get("post_id"):
+                self.sessions.drop(self.network, post.idempotency_key)
+                post_id = str(video["post_id"])
+                return Published(post_id, self._permalink(post_id))
         wanted = comparable(self.message_for(post))
         args: dict[str, Any] = {"fields": "id,message,created_time,permalink_url"}
         if post.search_since is not None:
@@ -176,28 +232,67 @@ class FacebookConnector(GraphConnector):
 
     def fetch_post_metrics(self, remote_ids: Sequence[str]) -> dict[str, PostMetrics]:
         """Figures of up to 50 posts per request (Graph's ``?ids=``). Graph refuses the whole
-        request if one id is gone, so a refused batch is asked again post by post."""
+        request if one metric name is retired: the refused names are found (each asked alone),
+        remembered and left out, their figures unknown. It also refuses the whole request if
+        one id is gone, so a batch refused otherwise is asked again post by post."""
         figures: dict[str, PostMetrics] = {}
         ids = list(dict.fromkeys(remote_ids))
         for start in range(0, len(ids), POST_LOOKUP_BATCH):
             batch = ids[start : start + POST_LOOKUP_BATCH]
-            try:
-                with self.errors(_("the figures")):
-                    found = self.graph.get_objects(ids=",".join(batch), fields=POST_FIGURE_FIELDS)
-            except Rejected:
-                found = {}
-                for post_id in batch:
-                    try:
-                        with self.errors(_("the figures")):
-                            found[post_id] = self.graph.get_object(
-                                post_id, fields=POST_FIGURE_FIELDS
-                            )
-                    except Rejected:
-                        continue  # deleted or not ours any more: no figures
+            found = self._figures_of(batch)
+            refused = sorted(self.retired_metrics & set(POST_INSIGHTS))
             for post_id, post in found.items():
                 if isinstance(post, dict):
-                    figures[str(post_id)] = post_metrics_from_graph(post)
+                    figures[str(post_id)] = post_metrics_from_graph(post, refused)
         return figures
+
+    def _asked_metrics(self) -> list[str]:
+        return [m for m in POST_INSIGHTS if m not in self.retired_metrics]
+
+    def _figures_of(self, batch: Sequence[str]) -> dict[str, Any]:
+        for _attempt in range(2):
+            try:
+                with self.errors(_("the figures")):
+                    return dict(
+                        self.graph.get_objects(
+                            ids=",".join(batch), fields=post_figure_fields(self._asked_metrics())
+                        )
+                    )
+            except Rejected as exc:
+                if not (refused_metric_names(exc) and self._learn_retired(batch)):
+                    break
+        found = {}
+        for post_id in batch:
+            try:
+                with self.errors(_("the figures")):
+                    found[post_id] = self.graph.get_object(
+                        post_id, fields=post_figure_fields(self._asked_metrics())
+                    )
+            except Rejected:
+                continue  # deleted or not ours any more: no figures
+        return found
+
+    def _learn_retired(self, posts: Sequence[str]) -> bool:
+        """Ask for each metric name alone (on the first post that answers) and remember the
+        names Graph refuses; True if any was found."""
+        for post_id in posts:
+            refused, answered = [], False
+            for name in self._asked_metrics():
+                try:
+                    with self.errors(_("the figures")):
+                        self.graph.get_connection(post_id, "insights", metric=name)
+                    answered = True
+                except Rejected as exc:
+                    if not refused_metric_names(exc):
+                        break  # this post cannot tell (gone?): ask the next one
+                    refused.append(name)
+            if refused:
+                log.warning("Facebook refuses the post metrics %s; hub no longer asks", refused)
+                self.retired_metrics.update(refused)
+                return True
+            if answered:
+                return False
+        return False
 
     # -- comments -----------------------------------------------------------------------------
 
@@ -233,6 +328,8 @@ class FacebookConnector(GraphConnector):
                 with self.errors(_("reading comments")):
                     page = self.graph.get_connection(post_id, "comments", **args)
                 for item in page.get("data") or []:
+                    if not item.get("id"):
+                        continue  # nothing to store it under (Graph always sends ids)
                     comment = self._comment(item, post_id)
                     found[comment.remote_id] = comment
                 paging = page.get("paging") or {}
@@ -374,6 +471,141 @@ class FacebookConnector(GraphConnector):
             feed[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo_id})
         with self.errors(_("the post")):
             return str(self.graph.post_object(self.page_id, "feed", data=feed)["id"])
+
+    # -- video ------------------------------------------------------------------------------
+
+    @property
+    def video_graph(self) -> Any:
+        """The client for uploads: graph-video.facebook.com (or the channel's base URL)."""
+        if self._video_graph is None:
+            self._video_graph = self.client(VIDEO_URL)
+        return self._video_graph
+
+    def _publish_video(self, post: OutgoingPost, media: MediaFile) -> str:
+        key = post.idempotency_key
+        stored = self.sessions.get(self.network, key)
+        video = self._stored_video(stored) if stored and stored.sha256 == media.sha256 else None
+        if stored is not None and video is None:
+            self.sessions.drop(self.network, key)  # another file, or gone: start anew
+        if video is not None and video.get("post_id"):
+            self.sessions.drop(self.network, key)
+            return str(video["post_id"])
+        if video is None:
+            session, video_id, start, end = self._start_video(media)
+            stored = StoredUpload(f"{session}:{video_id}:{end - start}", media.size, media.sha256)
+            self.sessions.put(self.network, key, stored)
+            finished = False
+        else:
+            assert stored is not None
+            session, video_id, chunk = stored.location.split(":")
+            start, finished = int(video["offset"]), bool(video["finished"])
+            end = min(media.size, start + int(chunk))
+        if not finished:
+            self._transfer(media, session, start, end)
+            data = {
+                "upload_phase": "finish",
+                "upload_session_id": session,
+                "description": self.message_for(post),
+            }
+            title = post.title or media.title
+            if title:
+                data["title"] = title
+            with self.errors(_("the video")):
+                self.video_graph.post_object(self.page_id, "videos", data=data)
+        post_id = self._video_post(video_id)
+        self.sessions.drop(self.network, key)
+        return post_id
+
+    def _start_video(self, media: MediaFile) -> tuple[str, str, int, int]:
+        data = {"upload_phase": "start", "file_size": str(media.size)}
+        with self.errors(_("the video")):
+            answer = self.video_graph.post_object(self.page_id, "videos", data=data)
+        return (
+            str(answer["upload_session_id"]),
+            str(answer["video_id"]),
+            int(answer.get("start_offset") or 0),
+            int(answer.get("end_offset") or min(media.size, VIDEO_CHUNK)),
+        )
+
+    def _transfer(self, media: MediaFile, session: str, start: int, end: int) -> None:
+        """Send the file from ``start`` in the chunks Facebook asks for, until it has all."""
+        corrections = 0
+        try:
+            handle = media.path.open("rb")
+        except OSError as exc:
+            raise Rejected(
+                _("The file %(name)s is missing on the hub server.", name=media.path.name),
+                detail=repr(exc),
+            ) from exc
+        with handle:
+            while start < media.size:
+                end = max(min(end, media.size), start + 1)
+                handle.seek(start)
+                chunk = handle.read(end - start)
+                data = {
+                    "upload_phase": "transfer",
+                    "upload_session_id": session,
+                    "start_offset": str(start),
+                }
+                files = {"video_file_chunk": (media.path.name, chunk, "application/octet-stream")}
+                try:
+                    with self.errors(_("the video")):
+                        answer = self.video_graph.post_object(
+                            self.page_id, "videos", data=data, files=files
+                        )
+                except Rejected as exc:
+                    error = graph_error(exc)
+                    expected = error.get("error_data") or {}
+                    if (
+                        error.get("error_subcode") == BAD_OFFSET_SUBCODE
+                        and "start_offset" in expected
+                        and corrections < 3
+                    ):
+                        corrections += 1  # Facebook says where it stands: go on from there
+                        start = int(expected["start_offset"])
+                        end = int(expected.get("end_offset") or start + (end - start))
+                        continue
+                    raise
+                start, end = int(answer["start_offset"]), int(answer["end_offset"])
+
+    def _stored_video(self, stored: StoredUpload) -> dict[str, Any] | None:
+        """What became of a stored upload: ``post_id`` once published, else how far it got
+        (``offset``, ``finished``); None if the video is gone or unreadable."""
+        try:
+            _session, video_id, _chunk = stored.location.split(":")
+        except ValueError:
+            return None
+        try:
+            with self.errors(_("the video")):
+                found = self.graph.get_object(video_id, fields="post_id,status")
+        except Rejected as exc:
+            if is_gone(exc):
+                return None
+            raise
+        status = found.get("status") or {}
+        uploading = status.get("uploading_phase") or {}
+        publishing = status.get("publishing_phase") or {}
+        return {
+            "post_id": found.get("post_id"),
+            "offset": int(uploading.get("bytes_transferred") or 0),
+            "finished": publishing.get("status") == "complete",
+        }
+
+    def _video_post(self, video_id: str) -> str:
+        """The id of the page post Facebook made of the video (it may take a moment)."""
+        deadline = time.monotonic() + self.video_post_seconds
+        pause = self.poll_first
+        while True:
+            with self.errors(_("the video")):
+                found = self.graph.get_object(video_id, fields="post_id")
+            if found.get("post_id"):
+                return str(found["post_id"])
+            if time.monotonic() > deadline:
+                raise Transient(
+                    _("Facebook took the video but has not made its post yet; hub looks again.")
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, self.poll_max)
 
     def _permalink(self, post_id: str) -> str:
         """The post's link. It exists already, so a failure here must not fail the publish."""

@@ -75,6 +75,39 @@ def plain_reason(error: Mapping[str, Any]) -> str:
     return str(reason)
 
 
+def _with_graph_error(verdict: ConnectorError, error: Mapping[str, Any]) -> ConnectorError:
+    verdict.graph_error = dict(error)  # type: ignore[attr-defined]
+    return verdict
+
+
+def graph_error(exc: ConnectorError) -> Mapping[str, Any]:
+    """Graph's own error object behind a typed error (``{}`` if it came without one)."""
+    return getattr(exc, "graph_error", None) or {}
+
+
+def is_gone(exc: ConnectorError) -> bool:
+    """Does Graph say the object does not exist (any more)? Code 100, subcode 33."""
+    error = graph_error(exc)
+    return error.get("code") == 100 and error.get("error_subcode") == 33
+
+
+def refused_metric_names(exc: ConnectorError) -> bool:
+    """Does Graph refuse the request for a metric name it does not (any more) know? (#100
+    "The value must be a valid insights metric", "metric[0] must be one of ...", "the
+    impressions metric is no longer supported"): the whole request fails for one name."""
+    error = graph_error(exc)
+    message = str(error.get("message") or "").lower()
+    return (
+        error.get("code") == 100
+        and "metric" in message
+        and (
+            "valid insights metric" in message
+            or "must be one of" in message
+            or "no longer supported" in message
+        )
+    )
+
+
 def retry_after(headers: Mapping[str, str]) -> float | None:
     """Retry-After, else the page's ``estimated_time_to_regain_access`` (minutes)."""
     seconds = retry_after_seconds(headers.get("Retry-After"))
@@ -113,23 +146,36 @@ class GraphConnector(Connector):
         super().__init__(access, timeout=timeout)
         self._graph: GraphAPI | None = None
 
+    #: The API's real address, where the channel has no base URL of its own (sandbox, proxy).
+    real_url: ClassVar[str] = GRAPH_URL
+
+    def client_class(self) -> type[GraphAPI]:
+        """pyfacebook's client for this host (graph.instagram.com has its own)."""
+        return GraphAPI
+
     @property
     def graph(self) -> GraphAPI:
         if self._graph is None:
-            token = self.access.credentials.get("access_token")
-            if not token:
-                raise AuthExpired(str(self.no_login))
-            base_url = self.access.base_url.rstrip("/") + "/" if self.access.base_url else GRAPH_URL
-            self._graph = GraphAPI(
-                access_token=token,
-                app_secret=self.access.credentials.get("app_secret"),
-                version=self.graph_version,
-                base_url=base_url,
-                timeout=self.http_timeout,  # type: ignore[arg-type]  # passed to requests as is
-                sleep_on_rate_limit=False,
-            )
-            self._graph.session.hooks["response"].append(_raise_for_status)
+            self._graph = self.client(self.real_url)
         return self._graph
+
+    def client(self, real_url: str) -> GraphAPI:
+        """A pyfacebook client for the channel: at ``real_url`` unless the channel has a base
+        URL of its own (sandbox, proxy), errors raised from its session hook."""
+        token = self.access.credentials.get("access_token")
+        if not token:
+            raise AuthExpired(str(self.no_login))
+        base = self.access.base_url
+        made = self.client_class()(
+            access_token=token,
+            app_secret=self.access.credentials.get("app_secret"),
+            version=self.graph_version,
+            base_url=base.rstrip("/") + "/" if base else real_url,
+            timeout=self.http_timeout,  # type: ignore[arg-type]  # passed to requests as is
+            sleep_on_rate_limit=False,
+        )
+        made.session.hooks["response"].append(_raise_for_status)
+        return made
 
     # -- errors -------------------------------------------------------------------------------
 
@@ -145,8 +191,9 @@ class GraphConnector(Connector):
             raise self._from_response(exc.response, what) from exc
         except FacebookError as exc:  # an error body with a 2xx status
             body = getattr(exc, "_data", {}) or {}
-            raise self.error_for(
-                body.get("error") or {}, None, {}, what, json.dumps(body)[:2000]
+            error = body.get("error") or {}
+            raise _with_graph_error(
+                self.error_for(error, None, {}, what, json.dumps(body)[:2000]), error
             ) from exc
         except LibraryError as exc:
             raise Transient(
@@ -211,7 +258,9 @@ class GraphConnector(Connector):
         except ValueError:
             error = None
         if isinstance(error, dict):
-            return self.error_for(error, response.status_code, response.headers, what, detail)
+            return _with_graph_error(
+                self.error_for(error, response.status_code, response.headers, what, detail), error
+            )
         return self._from_status(response, what, detail)
 
     def _from_status(self, response: requests.Response, what: str, detail: str) -> ConnectorError:

@@ -20,14 +20,25 @@ The container id is stored per delivery (:mod:`hub.publishing.network_state`): a
 a timeout or a crash publishes the container already made instead of making a second one, and
 ``find_published`` also recognises a container that was published when its answer was lost.
 
-Credentials: ``access_token`` (long-lived; with Facebook Login also ``app_id`` and
-``app_secret`` so it can be renewed by ``fb_exchange_token``, with Instagram Login renewed by
-``ig_refresh_token``). ``external_id`` is the IG user id (``178414...``).
+Two logins, two hosts (Meta's "Instagram API with Facebook Login" and "... with Instagram
+Login"), named in the credentials as ``login``:
+
+- ``"facebook"`` (the default, and what every channel made before had): a token from Facebook
+  Login (``EAA...``) on ``graph.facebook.com`` (``HUB_GRAPH_API_URL``); renewed by
+  ``fb_exchange_token``, which needs the app's ``app_id`` and ``app_secret`` in the credentials;
+- ``"instagram"``: a token from Instagram Login (``IGAA...``) on ``graph.instagram.com``
+  (``HUB_INSTAGRAM_API_URL``), where publishing, comments and insights have the same paths;
+  renewed by ``GET /refresh_access_token?grant_type=ig_refresh_token`` on that host
+  (unversioned). graph.facebook.com refuses such a token ("Invalid OAuth access token").
+
+Credentials: ``access_token`` (long-lived, 60 days), ``login``, and for Facebook Login
+optionally ``app_id``/``app_secret``. ``external_id`` is the IG user id (``178414...``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -36,6 +47,7 @@ from typing import Any, ClassVar
 import requests
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from pyfacebook import BasicDisplayAPI, GraphAPI
 
 from hub.connectors.base import (
     AccountMetrics,
@@ -51,16 +63,24 @@ from hub.connectors.base import (
     Rejected,
     RemoteComment,
     Transient,
+    Unsupported,
     comparable,
     round_done,
     round_left,
 )
-from hub.connectors.graph import GraphConnector, plain_reason
+from hub.connectors.graph import (
+    GraphConnector,
+    graph_error,
+    is_gone,
+    plain_reason,
+    refused_metric_names,
+)
 from hub.models import Network
 from hub.publishing.network_state import StoredUpload, UploadSessions, stores
 from hub.publishing.rules import RULES
 from hub.publishing.tokens import LoginRefresh
 
+log = logging.getLogger(__name__)
 MIN_REEL_SECONDS = 3.0
 # Instagram's publishing limit and "already published" / "not ready" errors.
 LIMIT_SUBCODES = frozenset({2207042})
@@ -68,6 +88,14 @@ NOT_READY_SUBCODES = frozenset({2207027})
 MEDIA_SUBCODES = frozenset({2207026, 2207052, 2207003, 2207004, 2207005, 2207009})
 COMMENT_FIELDS = "id,text,timestamp,username,from,hidden,parent_id"
 METRICS = ("views", "reach", "likes", "comments", "shares", "saved")
+INSTAGRAM_URL = "https://graph.instagram.com/"  # Instagram Login's host
+LOGINS = ("facebook", "instagram")
+
+
+def login_of(credentials: Mapping[str, Any]) -> str:
+    """``"instagram"`` (Instagram Login) or ``"facebook"`` (Facebook Login, the default)."""
+    kind = str(credentials.get("login") or "facebook").strip().lower()
+    return kind if kind in LOGINS else "facebook"
 
 
 class AlreadyPublished(Exception):
@@ -106,6 +134,9 @@ class InstagramConnector(GraphConnector):
     poll_first: ClassVar[float] = 0.5
     poll_max: ClassVar[float] = 10.0
     lookup_posts: ClassVar[int] = 100
+    #: Insight metric names Instagram refused as unknown or retired (Meta retired impressions,
+    #: plays and video_views in 2025), learned at run time and kept for the process.
+    retired_metrics: ClassVar[set[str]] = set()
 
     def __init__(
         self,
@@ -117,6 +148,22 @@ class InstagramConnector(GraphConnector):
         super().__init__(access, timeout=timeout)
         self.user_id = access.external_id
         self.sessions = sessions or stores()[1]
+
+    @classmethod
+    def api_for(cls, credentials: Mapping[str, Any]) -> str:
+        return "instagram" if login_of(credentials) == "instagram" else cls.api
+
+    @property
+    def login(self) -> str:
+        return login_of(self.access.credentials)
+
+    @property
+    def real_url(self) -> str:  # type: ignore[override]
+        return INSTAGRAM_URL if self.login == "instagram" else super().real_url
+
+    def client_class(self) -> type[GraphAPI]:
+        # graph.instagram.com's client: its token endpoints, no appsecret_proof.
+        return BasicDisplayAPI if self.login == "instagram" else GraphAPI
 
     # -- Instagram's own errors ---------------------------------------------------------------
 
@@ -177,10 +224,24 @@ class InstagramConnector(GraphConnector):
         return f"@{user.get('username') or user['id']}"
 
     def refresh_login(self) -> LoginRefresh:
-        """Extend the long-lived token by another 60 days (only while it is still valid)."""
+        """Extend the long-lived token by another 60 days (only while it is still valid):
+        Instagram Login on graph.instagram.com (``ig_refresh_token``), Facebook Login by
+        ``fb_exchange_token`` with the app's id and secret."""
         creds = self.access.credentials
+        if self.login == "facebook" and not (creds.get("app_id") and creds.get("app_secret")):
+            raise Unsupported(
+                _(
+                    "This Instagram account is connected through Facebook Login; hub can renew "
+                    "that login only with the app's app_id and app_secret in the channel's "
+                    "credentials. Add them, or connect the account again before the login "
+                    "expires."
+                )
+            )
         with self.errors(_("the login renewal")):
-            if creds.get("app_id") and creds.get("app_secret"):
+            if self.login == "instagram":
+                # BasicDisplayAPI's: GET graph.instagram.com/refresh_access_token, unversioned
+                answer = self.graph.refresh_access_token(creds["access_token"])  # type: ignore[attr-defined]
+            else:
                 answer = self.graph.get(
                     "oauth/access_token",
                     {
@@ -190,8 +251,6 @@ class InstagramConnector(GraphConnector):
                         "fb_exchange_token": creds["access_token"],
                     },
                 )
-            else:
-                answer = self.graph.get("refresh_access_token", {"grant_type": "ig_refresh_token"})
         expires_in = answer.get("expires_in")
         expires = datetime.now(UTC) + timedelta(seconds=int(expires_in)) if expires_in else None
         return LoginRefresh({"access_token": answer["access_token"]}, expires)
@@ -522,29 +581,116 @@ class InstagramConnector(GraphConnector):
     # -- figures ------------------------------------------------------------------------------
 
     def fetch_post_metrics(self, remote_ids: Sequence[str]) -> dict[str, PostMetrics]:
+        """Insights per media (Instagram has no batch). What Instagram refuses for one media
+        costs only that media its figures:
+
+        - a retired metric name refuses every request: the refused names are found (each asked
+          alone), remembered for the process and left out; their figures stay unknown;
+        - "(#10) Not enough viewers", "not supported for this media product type" (a story),
+          or any other refusal of that media's insights: its insight figures stay unknown (None,
+          shown as "–", never 0); likes and comments come from the media's own fields;
+        - a media that no longer exists (code 100, subcode 33) is left out, so the figures'
+          schedule lets it go after its misses.
+
+        A refusal that concerns the whole account (permissions) is raised as before."""
         figures: dict[str, PostMetrics] = {}
         for media_id in dict.fromkeys(remote_ids):
-            with self.errors(_("the figures")):
-                found = self.graph.get_connection(media_id, "insights", metric=",".join(METRICS))
+            found = self._media_figures(media_id)
+            if found is not None:
+                figures[media_id] = found
+        return figures
+
+    def _media_figures(self, media_id: str) -> PostMetrics | None:
+        reason = ""
+        for _attempt in range(2):
+            names = [m for m in METRICS if m not in self.retired_metrics]
+            if not names:
+                break
+            try:
+                with self.errors(_("the figures")):
+                    found = self.graph.get_connection(media_id, "insights", metric=",".join(names))
+            except Rejected as exc:
+                if is_gone(exc):
+                    return None
+                if refused_metric_names(exc) and self._learn_retired(media_id, names):
+                    continue
+                if _account_wide(exc):
+                    raise
+                reason = plain_reason(graph_error(exc)) if graph_error(exc) else exc.message
+                break
             values = {
-                item["name"]: (item.get("values") or [{}])[0].get("value")
-                for item in found.get("data") or []
+                str(item.get("name")): _insight_value(item) for item in found.get("data") or []
             }
-            figures[media_id] = PostMetrics(
+            refused = sorted(self.retired_metrics & set(METRICS))
+            return PostMetrics(
                 views=values.get("views"),
                 reach=values.get("reach"),
                 likes=values.get("likes"),
                 comments=values.get("comments"),
                 shares=values.get("shares"),
                 saves=values.get("saved"),
-                raw=values,
+                raw={**values, **({"refused_metrics": refused} if refused else {})},
             )
-        return figures
+        return self._without_insights(media_id, reason or "no insight metric left")
+
+    def _without_insights(self, media_id: str, reason: str) -> PostMetrics | None:
+        """A media whose insights Instagram refuses: its likes and comments (fields every
+        media has), the rest unknown; None if it no longer exists."""
+        try:
+            with self.errors(_("the figures")):
+                media = self.graph.get_object(media_id, fields="like_count,comments_count")
+        except Rejected as exc:
+            if is_gone(exc):
+                return None
+            media = {}
+        return PostMetrics(
+            likes=_number(media.get("like_count")),
+            comments=_number(media.get("comments_count")),
+            raw={"refused": reason, **{k: v for k, v in media.items() if k != "id"}},
+        )
+
+    def _learn_retired(self, media_id: str, names: Sequence[str]) -> bool:
+        """Ask for each metric name alone and remember the names Instagram refuses as unknown
+        or retired; True if any was found."""
+        refused = []
+        for name in names:
+            try:
+                with self.errors(_("the figures")):
+                    self.graph.get_connection(media_id, "insights", metric=name)
+            except Rejected as exc:
+                if refused_metric_names(exc):
+                    refused.append(name)
+        if refused:
+            log.warning("Instagram refuses the media metrics %s; hub no longer asks", refused)
+            self.retired_metrics.update(refused)
+        return bool(refused)
 
     def fetch_account_metrics(self) -> AccountMetrics:
         with self.errors(_("the account figures")):
             user = self.graph.get_object(self.user_id, fields="followers_count,media_count")
         return AccountMetrics(followers=user.get("followers_count"), raw=user)
+
+
+def _number(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _insight_value(item: Mapping[str, Any]) -> int | None:
+    """A lifetime insight's value: ``values[0].value``, or ``total_value.value`` where Meta
+    sends the newer shape."""
+    values = item.get("values") or []
+    value = values[0].get("value") if values else (item.get("total_value") or {}).get("value")
+    return _number(value)
+
+
+def _account_wide(refusal: Rejected) -> bool:
+    """A refusal of the account's rights (a missing permission), not of one media."""
+    error = graph_error(refusal)
+    code = error.get("code")
+    message = str(error.get("message") or "").lower()
+    return isinstance(code, int) and (
+        200 <= code <= 299 or (code == 10 and "permission" in message)
+    )
 
 
 def _parse_time(value: Any) -> datetime | None:

@@ -50,10 +50,11 @@ def connector_for(
 
 def access_for(channel: Channel, settings: Settings) -> ChannelAccess:
     """What a connector needs from a channel: its id, its (decrypted) secrets, the API's URL."""
+    credentials = dict(channel.credentials or {})
     return ChannelAccess(
         external_id=channel.external_id,
-        credentials=dict(channel.credentials or {}),
-        base_url=settings.api_url(connector_class(channel.network).api),
+        credentials=credentials,
+        base_url=settings.api_url(connector_class(channel.network).api_for(credentials)),
     )
 
 

@@ -77,6 +77,8 @@ RULES: dict[Network, NetworkRules] = {
         max_text=63206,
         link_separate=True,
         max_images=10,
+        # One video per post (resumable upload): Facebook takes up to 4 hours (and 10 GB).
+        max_video_seconds=4 * 3600,
     ),
     Network.instagram: NetworkRules(
         network=Network.instagram,

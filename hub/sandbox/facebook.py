@@ -3,8 +3,24 @@
 Endpoints (any ``vNN.N``): ``GET /{page-id}``, ``POST /{page-id}/feed`` (``message``, ``link``,
 ``attached_media[i]``, ``published``), ``POST /{page-id}/photos`` (``source`` upload or ``url``,
 ``caption``/``message``, ``alt_text_custom``, ``published``), ``GET /{page-id}/posts|feed|
-published_posts`` (``since``, ``until``, ``limit``, ``after``, ``fields``), ``GET|DELETE
-/{post-id}``, ``GET /{photo-id}``.
+published_posts`` (``since``, ``until``, ``limit``, ``fields``; paged as Facebook pages a feed:
+``next``/``previous`` links with ``until``/``since`` and a ``__paging_token``, no cursors),
+``GET|DELETE /{post-id}``, ``GET /{photo-id}``, ``POST /{page-id}/videos``, ``GET /{video-id}``.
+
+Videos, by Facebook's resumable protocol (``POST /{page-id}/videos``, on graph-video.facebook.com
+at Facebook): ``upload_phase=start`` with ``file_size`` answers ``{"video_id", "upload_session_id",
+"start_offset", "end_offset"}`` (offsets are strings, as Facebook sends them); each
+``upload_phase=transfer`` with ``upload_session_id``, ``start_offset`` and the bytes as
+``video_file_chunk`` answers the next ``start_offset``/``end_offset`` (equal when all is in); a
+chunk at another offset is refused with subcode 1363037 and the expected offsets in
+``error_data`` (how a client finds where to continue); ``upload_phase=finish`` with ``title`` and
+``description`` publishes it: the video becomes a post of the page (its ``message`` is the
+description), and ``GET /{video-id}`` tells ``post_id``, ``permalink_url`` and ``status``
+(``uploading_phase.bytes_transferred``, ``publishing_phase``). Faults without an HTTP request
+of their own: method ``TRANSFER`` is taken per chunk (path ``/{session}?start_offset=N``): a
+``status`` fault refuses that chunk with the status's error; method ``FINISH`` (path
+``/{session}``): a ``status`` fault refuses the finish, with ``after`` only once the video is
+published (the answer lost).
 
 As on Facebook: post ids are ``{page-id}_{n}``, a published photo answers ``{"id", "post_id"}``,
 an unpublished one only ``{"id"}`` and can be attached once to a feed post, and the same message
@@ -22,14 +38,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hub.sandbox import engagement
-from hub.sandbox.core import Account, Media, Post, utcnow
+from hub.sandbox.core import Account, FaultKind, Media, Post, utcnow
 from hub.sandbox.graph import (
+    STATUS_ERRORS,
     GraphCall,
     GraphError,
     GraphProduct,
     Handler,
     graph_time,
-    offset_page,
     parse_graph_time,
     pick,
 )
@@ -40,6 +56,8 @@ PAGE_DEFAULT_FIELDS = ("name", "id")
 PHOTO_DEFAULT_FIELDS = ("created_time", "id")
 DUPLICATE_WINDOW = timedelta(hours=24)
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"RIFF")
+VIDEO_DEFAULT_FIELDS = ("description", "updated_time", "id")
+VIDEO_CHUNK = 4 * 1024 * 1024  # what the sandbox asks for per transfer (Facebook decides it)
 
 
 # Post insights under their current names; asking for a retired one fails as on Graph.
@@ -49,6 +67,7 @@ POST_METRICS = {
     "post_reactions_by_type_total": ("Reactions", "Reactions to your post, by type."),
     "post_clicks": ("Post clicks", "The number of clicks anywhere in your post."),
 }
+# Names Meta retired (the post_impressions family, 2025): refused like any unknown name.
 RETIRED_METRICS = frozenset(
     {
         "post_impressions",
@@ -77,10 +96,11 @@ def requested_metrics(fields: str | None) -> list[str] | None:
 
 
 def check_metrics(names: list[str]) -> None:
+    """Graph refuses the whole request for one name it does not know (a retired one too), in
+    the same words, without naming it."""
     for name in names:
         if name not in POST_METRICS:
-            retired = " (deprecated)" if name in RETIRED_METRICS else ""
-            raise GraphError(100, f"(#100) The value must be a valid insights metric{retired}")
+            raise GraphError(100, "(#100) The value must be a valid insights metric")
 
 
 def insight(post: Post, name: str, value: Any) -> dict[str, Any]:
@@ -97,7 +117,7 @@ def insight(post: Post, name: str, value: Any) -> dict[str, Any]:
 
 class FacebookPages(GraphProduct):
     network = NETWORK
-    edges = frozenset({"feed", "posts", "published_posts", "photos"})
+    edges = frozenset({"feed", "posts", "published_posts", "photos", "videos"})
     not_found_hint = (
         "Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api"
     )
@@ -130,6 +150,8 @@ class FacebookPages(GraphProduct):
             ("post", None, "DELETE"): self.delete,
             ("post", "insights", "GET"): self._post_insights,
             ("photo", None, "GET"): self._photo,
+            ("page", "videos", "POST"): self._upload_video,
+            ("video", None, "GET"): self._video,
             **self._comment_routes(),
         }
 
@@ -157,19 +179,28 @@ class FacebookPages(GraphProduct):
             "id": post.id,
             "message": post.text or None,
             "created_time": graph_time(post.created_at),
+            "updated_time": graph_time(post.created_at),
             "permalink_url": post.url,
             "is_published": post.published,
             "is_hidden": post.hidden,
             "from": {"name": page.name, "id": page.id},
-            "status_type": "added_photos"
-            if post.media
-            else ("shared_story" if post.link else "mobile_status_update"),
+            "status_type": (
+                "added_video"
+                if post.media and post.media[0].kind == "video"
+                else "added_photos"
+                if post.media
+                else ("shared_story" if post.link else "mobile_status_update")
+            ),
             "full_picture": f"https://scontent.sandbox.invalid/{post.media[0].id}.jpg"
             if post.media
             else None,
             "attachments": {
                 "data": [
-                    {"type": "photo", "target": {"id": m.id}, "description": m.alt_text}
+                    {
+                        "type": "photo" if m.kind == "image" else "video_inline",
+                        "target": {"id": m.id},
+                        "description": m.alt_text,
+                    }
                     for m in post.media
                 ]
             }
@@ -321,8 +352,12 @@ class FacebookPages(GraphProduct):
         )
 
     def _list_posts(self, call: GraphCall) -> dict[str, Any]:
-        since = call.params.get("since")
-        until = call.params.get("until")
+        """A page's posts, newest first, paged as Facebook pages them: ``next`` and
+        ``previous`` links with ``until``/``since`` and a ``__paging_token`` (no cursors)."""
+        token = call.params.get("__paging_token")
+        # A paging link's own since/until only show where it stands; its token decides.
+        position = self._paging_token(token) if token else dict(call.params.items(multi=False))
+        since, until = position.get("since") or None, position.get("until") or None
         start = parse_graph_time(since, "since") if since else None
         end = parse_graph_time(until, "until") if until else None
         posts = sorted(
@@ -340,13 +375,45 @@ class FacebookPages(GraphProduct):
             reverse=True,
         )
         fields = call.fields(POST_DEFAULT_FIELDS)
-        return offset_page(
-            call,
-            posts,
-            lambda p: self._post_json(p, fields, call),
-            default_limit=25,
-            before=True,
+        limit = call.limit(25)
+        offset = int(position.get("offset", 0))
+        if call.params.get("__previous"):
+            offset = max(offset - limit, 0)
+        page = posts[offset : offset + limit]
+        body: dict[str, Any] = {"data": [self._post_json(p, fields, call) for p in page]}
+        if not page:
+            return body
+        paging: dict[str, str] = {}
+        kept = {"since": since or "", "until": until or ""}
+        drop = ("since", "until", "__paging_token", "__previous", "after", "before")
+        paging["previous"] = call.next_url(
+            drop=drop,
+            since=str(int(page[0].created_at.timestamp())),
+            until="",
+            __previous="1",
+            __paging_token=self._paging_token_for({**kept, "offset": offset}),
         )
+        if offset + len(page) < len(posts):
+            paging["next"] = call.next_url(
+                drop=drop,
+                until=str(int(page[-1].created_at.timestamp())),
+                since="",
+                __paging_token=self._paging_token_for({**kept, "offset": offset + len(page)}),
+            )
+        body["paging"] = paging
+        return body
+
+    @staticmethod
+    def _paging_token_for(position: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
+
+    @staticmethod
+    def _paging_token(token: str) -> dict[str, Any]:
+        try:
+            position = json.loads(base64.urlsafe_b64decode(token.encode()))
+        except ValueError:
+            raise GraphError(100, "(#100) Invalid paging token") from None
+        return dict(position)
 
     def _post(self, call: GraphCall) -> dict[str, Any]:
         return self._post_json(self.existing(call), call.fields(POST_DEFAULT_FIELDS), call)
@@ -398,8 +465,194 @@ class FacebookPages(GraphProduct):
             "alt_text_custom": photo.alt_text,
             "created_time": graph_time(photo.created_at),
             "page_story_id": photo.extra.get("post_id"),
+            "updated_time": graph_time(photo.created_at),
+            "link": f"{self.page_url(self.state.account(NETWORK, photo.account_id or ''))}"
+            f"/photos/a.{photo.account_id}/{photo.id}/?type=3",
         }
         return pick(values, call.fields(PHOTO_DEFAULT_FIELDS))
+
+    # -- videos -------------------------------------------------------------------------------
+
+    @property
+    def _uploads(self) -> dict[str, dict[str, Any]]:
+        """Resumable upload sessions by id: page, video, size, bytes in, finished."""
+        return self.state.bucket("facebook.video_uploads")
+
+    def _upload_video(self, call: GraphCall) -> dict[str, Any]:
+        phase = call.params.get("upload_phase")
+        if phase == "start":
+            return self._video_start(call)
+        if phase in ("transfer", "finish"):
+            with self.state.lock:
+                upload = self._uploads.get(call.params.get("upload_session_id") or "")
+            if upload is None or upload["page"] != call.object_id:
+                raise GraphError(
+                    100,
+                    "(#100) Invalid upload_session_id",
+                    subcode=1363019,
+                    user_title="Upload session not found",
+                )
+            if phase == "transfer":
+                return self._video_transfer(call, upload)
+            return self._video_finish(call, upload)
+        raise GraphError(
+            100,
+            "(#100) Uploading a video needs upload_phase (start, transfer, finish); hub's "
+            "sandbox speaks only the resumable protocol",
+        )
+
+    def _video_start(self, call: GraphCall) -> dict[str, Any]:
+        page = self.state.account(NETWORK, call.object_id)
+        try:
+            size = int(call.params.get("file_size") or 0)
+        except ValueError:
+            size = 0
+        if size <= 0:
+            raise GraphError(100, "(#100) The parameter file_size is required")
+        with self.state.lock:
+            video = Media(
+                network=NETWORK,
+                id=self.state.number(16),
+                account_id=page.id,
+                mime_type="video/mp4",
+                kind="video",
+                declared_size=size,
+                extra={"received": 0},
+            )
+            self.state.add_media(video)
+            self._objects[video.id] = "video"
+            session = self.state.number(16)
+            self._uploads[session] = {"page": page.id, "video": video.id, "size": size}
+        return {
+            "video_id": video.id,
+            "start_offset": "0",
+            "end_offset": str(min(size, VIDEO_CHUNK)),
+            "upload_session_id": session,
+        }
+
+    def _video_transfer(self, call: GraphCall, upload: dict[str, Any]) -> dict[str, Any]:
+        session = call.params["upload_session_id"]
+        fault = self.state.take_fault(
+            NETWORK, "TRANSFER", f"/{session}?start_offset={call.params.get('start_offset')}"
+        )
+        if fault is not None and fault.kind == FaultKind.status:
+            raise self._fault_error(fault.status or 503)
+        chunk = call.files.get("video_file_chunk")
+        data = chunk.read() if chunk is not None else b""
+        with self.state.lock:
+            video = self.state.get_media(NETWORK, upload["video"])
+            assert video is not None
+            received = int(video.extra["received"])
+            if upload.get("finished") or str(received) != call.params.get("start_offset"):
+                raise GraphError(
+                    6000,
+                    "(#6000) There was a problem uploading your video file. Please try again.",
+                    subcode=1363037,
+                    user_title="Invalid start offset",
+                    data={
+                        "start_offset": str(received),
+                        "end_offset": str(min(upload["size"], received + VIDEO_CHUNK)),
+                    },
+                )
+            if not data or received + len(data) > upload["size"]:
+                raise GraphError(
+                    6000,
+                    "(#6000) There was a problem uploading your video file. Please try again.",
+                    subcode=1363030,
+                    user_title="Invalid chunk",
+                )
+            video.segments[received] = data
+            received += len(data)
+            video.extra["received"] = received
+        return {
+            "start_offset": str(received),
+            "end_offset": str(min(upload["size"], received + VIDEO_CHUNK)),
+        }
+
+    def _video_finish(self, call: GraphCall, upload: dict[str, Any]) -> dict[str, Any]:
+        session = call.params["upload_session_id"]
+        fault = self.state.take_fault(NETWORK, "FINISH", f"/{session}")
+        if fault is not None and fault.kind == FaultKind.status and not fault.after:
+            raise self._fault_error(fault.status or 503)
+        with self.state.lock:
+            video = self.state.get_media(NETWORK, upload["video"])
+            assert video is not None
+            if upload.get("finished"):
+                return {"success": True}
+            if int(video.extra["received"]) != upload["size"]:
+                raise GraphError(
+                    6000,
+                    "(#6000) There was a problem uploading your video file. Please try again.",
+                    subcode=1363021,
+                    user_title="Upload not complete",
+                )
+            data = video.assemble()
+            if data[4:8] != b"ftyp":
+                raise GraphError(
+                    352,
+                    "(#352) Sorry, the video file you selected is in a format that we don't "
+                    "support.",
+                )
+            page = self.state.account(NETWORK, upload["page"])
+            description = call.params.get("description") or ""
+            video.ready = True
+            video.extra.update(
+                title=call.params.get("title") or None,
+                description=description,
+                updated=utcnow(),
+            )
+            post = self._new_post(page, description, media=[video])
+            video.extra["post_id"] = post.id
+            upload["finished"] = True
+        if fault is not None and fault.kind == FaultKind.status:
+            raise self._fault_error(fault.status or 503)  # published; the answer is lost
+        return {"success": True}
+
+    @staticmethod
+    def _fault_error(status: int) -> GraphError:
+        code, subcode, message = STATUS_ERRORS.get(status, STATUS_ERRORS[500])
+        return GraphError(
+            code, message, status=status, subcode=subcode, transient=True if status >= 500 else None
+        )
+
+    def _video(self, call: GraphCall) -> dict[str, Any]:
+        video = self.state.get_media(NETWORK, call.object_id)
+        if video is None:
+            raise self.not_found(call)
+        page = self.state.account(NETWORK, video.account_id or "")
+        post_id = video.extra.get("post_id")
+        post = self.state.post(NETWORK, post_id) if post_id else None
+        if post is not None and post.deleted:
+            raise self.not_found(call)
+        published = post is not None
+        received = int(video.extra.get("received") or 0)
+        values = {
+            "id": video.id,
+            "title": video.extra.get("title"),
+            "description": video.extra.get("description"),
+            "created_time": graph_time(video.created_at),
+            "updated_time": graph_time(video.extra.get("updated") or video.created_at),
+            # Graph gives a video's permalink relative to facebook.com.
+            "permalink_url": f"/{self.page_url(page).rsplit('/', 1)[-1]}/videos/{video.id}/"
+            if published
+            else None,
+            "post_id": post_id,
+            "published": published,
+            "from": {"name": page.name, "id": page.id},
+            "status": {
+                "video_status": "ready" if published else "upload_in_progress",
+                "uploading_phase": {
+                    "status": "complete" if received == video.declared_size else "in_progress",
+                    "bytes_transferred": received,
+                },
+                "processing_phase": {"status": "complete" if published else "not_started"},
+                "publishing_phase": {
+                    "status": "complete" if published else "not_started",
+                    **({"publish_status": "published"} if published else {}),
+                },
+            },
+        }
+        return pick(values, call.fields(VIDEO_DEFAULT_FIELDS))
 
     # -- comments ---------------------------------------------------------------------------
     #
@@ -455,6 +708,7 @@ class FacebookPages(GraphProduct):
             "can_hide": not own,
             "can_remove": True,
             "comment_count": len([p for p in replies if not p.deleted]),
+            "like_count": comment.metrics.get("likes", 0),
         }
         return pick(values, fields)
 
@@ -528,7 +782,23 @@ class FacebookPages(GraphProduct):
                 "cursors": {"before": self._position(page[0]), "after": self._position(page[-1])}
             }
             if len(comments) > len(page):
-                body["paging"]["next"] = call.next_url(after=self._position(page[-1]))
+                body["paging"]["next"] = call.next_url(
+                    drop=("before",), after=self._position(page[-1])
+                )
+            if after or before:
+                body["paging"]["previous"] = call.next_url(
+                    drop=("after",), before=self._position(page[0])
+                )
+        if call.params.get("summary") in ("1", "true"):
+            body["summary"] = {
+                "order": "reverse_chronological" if newest_first else "chronological",
+                "total_count": sum(
+                    1
+                    for item in ordered
+                    if not item.deleted and (stream or item.parent_id == parent.id)
+                ),
+                "can_comment": True,
+            }
         return body
 
     def _create_comment(self, call: GraphCall) -> dict[str, Any]:
@@ -539,6 +809,8 @@ class FacebookPages(GraphProduct):
         root = self.state.post(NETWORK, target.root_id or target.id) or target
         page = self.state.account(NETWORK, root.account_id)
         comment = self.add_comment(target, message, page)
+        if call.params.get("fields"):  # read after write: the new comment's fields at once
+            return self._comment_json(comment, call.fields(("id",)))
         return {"id": comment.id}
 
     def _comment(self, call: GraphCall) -> dict[str, Any]:

@@ -11,6 +11,14 @@ to the product that made it; an unknown id goes to the product whose edge is ask
 What Graph does the same way on both networks is here too, so the two products cannot drift
 apart: routing a call by (object kind, edge, method), the "object does not exist" refusal,
 ``fields`` picking, ``limit`` and offset-cursor paging, and deleting an object.
+
+Two hosts, as at Meta. ``graph.facebook.com`` is served at the root (``/vNN.N/...``): Facebook
+pages, and Instagram accounts reached through Facebook Login. ``graph.instagram.com`` (Instagram
+API with Instagram Login) is served under the prefix ``/graph.instagram.com`` (``/vNN.N/...``
+and the unversioned ``/refresh_access_token`` and ``/access_token``): Instagram objects only.
+Each host takes only its own tokens, told apart as Meta's are by how they begin (``IGAA``/
+``IGQV``: Instagram Login; anything else: Facebook Login): the other host refuses them with
+Graph's "Invalid OAuth access token" (code 190).
 """
 
 from __future__ import annotations
@@ -34,6 +42,12 @@ from werkzeug.wrappers import Request, Response
 from hub.sandbox.core import Account, NetworkApi, Post, SandboxState, json_response
 
 VERSION_PATH = re.compile(r"^/(v\d+\.\d+)(?:/([^/]*))?(?:/([^/]+))?/?$")
+# graph.instagram.com, in the sandbox: its paths under this prefix (Settings.api_url adds it).
+INSTAGRAM_HOST = "/graph.instagram.com"
+# How Meta's Instagram-Login tokens begin (Facebook Login's begin with "EAA").
+INSTAGRAM_LOGIN_TOKENS = ("IGAA", "IGQV")
+# graph.instagram.com's token endpoints carry no version.
+UNVERSIONED = frozenset({"refresh_access_token", "access_token"})
 APP_CALLS_PER_HOUR = 4800  # what 100 % in x-app-usage stands for, in the sandbox
 GRAPH_TIME = "%Y-%m-%dT%H:%M:%S+0000"
 MAX_IDS = 50  # objects per ``?ids=`` lookup
@@ -75,6 +89,7 @@ class GraphError(Exception):
         user_title: str | None = None,
         user_msg: str | None = None,
         transient: bool | None = None,
+        data: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -85,6 +100,7 @@ class GraphError(Exception):
         self.user_title = user_title
         self.user_msg = user_msg
         self.transient = transient
+        self.data = data
 
     def body(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         error: dict[str, Any] = {
@@ -100,6 +116,8 @@ class GraphError(Exception):
             error["error_user_title"] = self.user_title
         if self.user_msg:
             error["error_user_msg"] = self.user_msg
+        if self.data:
+            error["error_data"] = dict(self.data)
         error["fbtrace_id"] = "A" + secrets.token_urlsafe(15)
         error.update(overrides or {})
         return {"error": error}
@@ -159,6 +177,7 @@ class GraphCall:
     params: MultiDict[str, str]
     files: MultiDict[str, FileStorage]
     token: str
+    host: str = "facebook"  # "instagram": graph.instagram.com (Instagram Login)
 
     def fields(self, default: Sequence[str]) -> list[str]:
         return split_fields(self.params.get("fields"), default)
@@ -174,11 +193,12 @@ class GraphCall:
         except ValueError:
             raise GraphError(100, "(#100) The parameter limit must be a number") from None
 
-    def next_url(self, **changes: str) -> str:
-        params = {k: v for k, v in self.params.items(multi=False)}
+    def next_url(self, drop: Sequence[str] = (), **changes: str) -> str:
+        params = {k: v for k, v in self.params.items(multi=False) if k not in drop}
         params.update(changes)
         path = f"{self.version}/{self.object_id}" + (f"/{self.edge}" if self.edge else "")
-        return f"{self.request.host_url}{path}?{urlencode(params)}"
+        prefix = INSTAGRAM_HOST.lstrip("/") + "/" if self.host == "instagram" else ""
+        return f"{self.request.host_url}{prefix}{path}?{urlencode(params)}"
 
 
 def _offset_cursor(offset: int) -> str:
@@ -192,24 +212,44 @@ def offset_page(
     *,
     default_limit: int,
     before: bool = False,
+    bare_last: bool = False,
 ) -> dict[str, Any]:
     """One page of ``items`` (already in order), as Graph pages an edge: ``limit`` items after
-    the ``after`` cursor (an offset), with ``paging.cursors`` (``before`` too if asked) and a
-    ``next`` link while more are left."""
+    the ``after`` cursor (or before the ``before`` cursor; both offsets), with
+    ``paging.cursors`` (``before`` too if asked), a ``next`` link while more are left and a
+    ``previous`` link after the first page. ``bare_last``: the last page has no ``paging`` at
+    all (Instagram's comment listings)."""
     limit = call.limit(default_limit)
-    after = call.params.get("after")
-    offset = int(base64.b64decode(after).decode()) if after else 0
-    page = items[offset : offset + limit]
+    after, ahead = call.params.get("after"), call.params.get("before")
+    if ahead and not after:
+        end = _offset_of(ahead)
+        offset = max(end - limit, 0)
+        page = items[offset:end]
+    else:
+        offset = _offset_of(after) if after else 0
+        page = items[offset : offset + limit]
     body: dict[str, Any] = {"data": [render(item) for item in page]}
-    if page:
+    more = offset + len(page) < len(items)
+    if page and not (bare_last and not more):
         cursor = _offset_cursor(offset + len(page))
         cursors = {"after": cursor}
         if before:
             cursors = {"before": _offset_cursor(offset), **cursors}
         body["paging"] = {"cursors": cursors}
-        if offset + len(page) < len(items):
-            body["paging"]["next"] = call.next_url(after=cursor)
+        if more:
+            body["paging"]["next"] = call.next_url(drop=("before",), after=cursor)
+        if offset > 0:
+            body["paging"]["previous"] = call.next_url(
+                drop=("after",), before=_offset_cursor(offset)
+            )
     return body
+
+
+def _offset_of(cursor: str) -> int:
+    try:
+        return int(base64.b64decode(cursor).decode())
+    except ValueError:
+        raise GraphError(100, "(#100) Invalid cursor") from None
 
 
 Handler = Callable[[GraphCall], dict[str, Any]]
@@ -290,6 +330,17 @@ class GraphProduct(ABC):
         return None
 
 
+def is_instagram_login_token(token: str) -> bool:
+    return token.startswith(INSTAGRAM_LOGIN_TOKENS)
+
+
+def host_of(path: str) -> tuple[str, str]:
+    """(``"instagram"``, the path on graph.instagram.com) or (``"facebook"``, ``path``)."""
+    if path == INSTAGRAM_HOST or path.startswith(INSTAGRAM_HOST + "/"):
+        return "instagram", path[len(INSTAGRAM_HOST) :] or "/"
+    return "facebook", path
+
+
 class GraphApi(NetworkApi):
     def __init__(self, state: SandboxState, products: Sequence[type[GraphProduct]]) -> None:
         super().__init__(state)
@@ -297,16 +348,25 @@ class GraphApi(NetworkApi):
         self.networks = tuple(self.products)
 
     def claims(self, path: str) -> bool:
-        return VERSION_PATH.match(path) is not None
+        host, rest = host_of(path)
+        return VERSION_PATH.match(rest) is not None or (
+            host == "instagram" and rest.strip("/") in UNVERSIONED
+        )
 
-    def _split(self, path: str) -> tuple[str, str, str | None]:
-        match = VERSION_PATH.match(path)
+    def _split(self, path: str) -> tuple[str, str, str, str | None]:
+        """(host, version, object id, edge) of a Graph path."""
+        host, rest = host_of(path)
+        if host == "instagram" and rest.strip("/") in UNVERSIONED:
+            return host, "", rest.strip("/"), None
+        match = VERSION_PATH.match(rest)
         if match is None:  # pragma: no cover - claims() ran first
             raise GraphError(100, "Unknown path components")
-        return match.group(1), match.group(2) or "", match.group(3)
+        return host, match.group(1), match.group(2) or "", match.group(3)
 
     def network_of(self, request: Request) -> str:
-        _, object_id, edge = self._split(request.path)
+        host, _, object_id, edge = self._split(request.path)
+        if host == "instagram":
+            return "instagram"  # graph.instagram.com knows nothing else
         if not object_id and request.args.get("ids"):
             object_id = request.args["ids"].split(",")[0]  # a multi-id lookup (figures)
         for product in self.products.values():
@@ -328,7 +388,7 @@ class GraphApi(NetworkApi):
         return None
 
     def handle(self, request: Request, network: str, token: str) -> Response:
-        version, object_id, edge = self._split(request.path)
+        host, version, object_id, edge = self._split(request.path)
         params: MultiDict[str, str] = MultiDict(request.args)
         params.update(request.form)
         call = GraphCall(
@@ -340,9 +400,20 @@ class GraphApi(NetworkApi):
             params=params,
             files=request.files,
             token=token,
+            host=host,
         )
         product = self.products[network]
         try:
+            if is_instagram_login_token(token) != (host == "instagram"):
+                # Each host parses only its own tokens (Meta's answer to a foreign one).
+                raise GraphError(190, "Invalid OAuth access token - Cannot parse access token")
+            if object_id == "me" and host == "instagram":
+                bound = self.state.tokens.get((network, token))
+                if bound is None:
+                    raise product.not_found(call)
+                call = replace(call, object_id=bound)
+            if host == "facebook" and (object_id, edge) == ("oauth", "access_token"):
+                return json_response(self._exchange_token(call))
             if not object_id and call.params.get("ids") and call.method == "GET":
                 response = json_response(self._lookup_ids(call, product))
                 self._usage_headers(response, None)
@@ -355,6 +426,23 @@ class GraphApi(NetworkApi):
         self._usage_headers(response, product.usage_owner(call))
         return response
 
+    def _exchange_token(self, call: GraphCall) -> dict[str, Any]:
+        """``GET /vNN.N/oauth/access_token?grant_type=fb_exchange_token``: Facebook Login's
+        renewal (the app's ``client_id`` and ``client_secret``): a new long-lived token (60
+        days) acting for the same page or account as the old one."""
+        if call.params.get("grant_type") != "fb_exchange_token":
+            raise GraphError(100, "(#100) Unsupported grant_type")
+        if not call.params.get("client_id") or not call.params.get("client_secret"):
+            raise GraphError(101, "Error validating application. Invalid application ID.")
+        old = call.params.get("fb_exchange_token") or call.token
+        new = "EAA" + secrets.token_urlsafe(32)
+        with self.state.lock:
+            for network in self.networks:
+                bound = self.state.tokens.get((network, old))
+                if bound:
+                    self.state.tokens[(network, new)] = bound
+        return {"access_token": new, "token_type": "bearer", "expires_in": 60 * 86400}
+
     def _lookup_ids(self, call: GraphCall, default: GraphProduct) -> dict[str, Any]:
         """``GET /vNN.N/?ids=a,b&fields=...``: several objects in one request (at most 50), as
         hub reads post figures. One unknown id fails the whole request, as on Graph."""
@@ -363,7 +451,14 @@ class GraphApi(NetworkApi):
             raise GraphError(100, f"(#100) Too many IDs. Maximum: {MAX_IDS}.")
         found = {}
         for object_id in ids:
-            product = next((p for p in self.products.values() if p.owns(object_id)), default)
+            product = next(
+                (
+                    p
+                    for p in self.products.values()
+                    if p.owns(object_id) and (call.host == "facebook" or p is default)
+                ),
+                default,
+            )
             found[object_id] = product.handle(replace(call, object_id=object_id, edge=None))
         return found
 
@@ -411,7 +506,7 @@ class GraphApi(NetworkApi):
         response = json_response(error.body(overrides), status)
         owner = None
         if request is not None:
-            _, object_id, _ = self._split(request.path)
+            _, _, object_id, _ = self._split(request.path)
             owner = object_id.split("_")[0] or None
         if status == 429:
             wait = retry_after if retry_after is not None else 60.0

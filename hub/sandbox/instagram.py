@@ -14,14 +14,27 @@ Endpoints (any ``vNN.N``; IG user ids start with ``178414`` as Instagram's do):
 - ``GET /{container-id}?fields=status_code,status``;
 - ``POST /{ig-user-id}/media_publish`` (``creation_id``): counts against
   ``GET /{ig-user-id}/content_publishing_limit`` (100 per 24 hours, code 9/2207042 beyond);
-- ``GET /{ig-user-id}/media`` (newest first, ``since``, ``limit``, ``after``),
-  ``GET /{ig-media-id}`` (``caption``, ``permalink``, ``timestamp``, ``like_count``, ...),
-  ``GET /{ig-media-id}/insights?metric=views,reach,likes,comments,shares,saved``;
+- ``GET /{ig-user-id}/media`` (newest first, ``since``, ``limit``, ``after``/``before``),
+  ``GET /{ig-media-id}`` (``caption``, ``permalink``, ``timestamp``, ``like_count``,
+  ``media_url``, ``children``, ...), ``GET /{ig-media-id}/children``, ``DELETE /{ig-media-id}``;
+- ``GET /{ig-media-id}/insights?metric=views,reach,likes,comments,shares,saved`` (lifetime,
+  ``values`` and ``total_value``), refused as Instagram refuses: the whole request for a
+  retired name (``impressions``, ``plays``, ``video_views``: "no longer supported") or an
+  unknown one ("metric[0] must be one of"); a story's for a name its product type lacks ("does
+  not support the likes metric for this media product type"); any media's while its reach, where
+  one is set, is below ``MIN_VIEWERS`` ("(#10) Not enough viewers for the media to show
+  insights"); a deleted media's with "does not exist" (code 100, subcode 33);
+- ``GET /{ig-user-id}/insights?metric=reach&period=day[&metric_type=total_value][&breakdown=
+  media_product_type,follow_type]``: the account's figures, summed from its media's;
 - comments: ``GET /{ig-media-id}/comments``, ``GET /{comment-id}/replies``,
   ``POST /{comment-id}/replies`` (``message``), ``POST /{comment-id}?hide=true|false``,
   ``DELETE /{comment-id}``;
-- logins: ``GET /refresh_access_token?grant_type=ig_refresh_token`` and
-  ``GET /oauth/access_token?grant_type=fb_exchange_token``: a new token, ``expires_in`` 60 days.
+- logins: with Instagram Login, on graph.instagram.com (the prefix ``/graph.instagram.com``,
+  unversioned) ``GET /refresh_access_token?grant_type=ig_refresh_token`` and ``GET
+  /access_token?grant_type=ig_exchange_token`` (short-lived to long-lived); with Facebook Login,
+  on graph.facebook.com, ``GET /vNN.N/oauth/access_token?grant_type=fb_exchange_token``: a new
+  token (``IGAA...`` or ``EAA...``) for the same account, ``expires_in`` 60 days. Each host
+  refuses the other's tokens and token endpoints (see :mod:`hub.sandbox.graph`).
 
 Faults for processing, which is no HTTP request: a fault on network ``instagram`` with method
 ``PROCESS`` is taken when a container starts processing. ``kind=timeout`` keeps it
@@ -64,7 +77,38 @@ IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 USER_FIELDS = ("id",)
 MEDIA_FIELDS = ("id",)
 INSIGHT_METRICS = ("views", "reach", "likes", "comments", "shares", "saved", "total_interactions")
+# Retired in 2025 in favour of "views": asking for one refuses the whole request.
 RETIRED_METRICS = ("impressions", "plays", "video_views", "clips_replays_count")
+# What a story's insights offer; any other name is refused for its media product type.
+STORY_METRICS = ("views", "reach", "shares", "total_interactions", "replies", "navigation")
+# Below this many viewers Instagram shows no insights of a media (privacy).
+MIN_VIEWERS = 5
+CDN = "https://scontent.cdninstagram.sandbox.invalid"
+# An account's insights (GET /{ig-user-id}/insights) and their titles.
+USER_METRICS = {
+    "reach": "Accounts reached",
+    "views": "Views",
+    "accounts_engaged": "Accounts engaged",
+    "total_interactions": "Total interactions",
+    "likes": "Likes",
+    "comments": "Comments",
+    "shares": "Shares",
+    "saves": "Saves",
+    "replies": "Replies",
+    "follower_count": "Follower count",
+}
+RETIRED_USER_METRICS = ("impressions", "profile_views", "website_clicks", "email_contacts")
+METRIC_DESCRIPTIONS = {
+    "views": "The number of times your content was played or displayed.",
+    "reach": "The number of unique accounts that have seen the media object.",
+    "likes": "The number of likes on the media object.",
+    "comments": "The number of comments on the media object.",
+    "shares": "The number of shares of the media object.",
+    "saved": "The number of saves of the media object.",
+    "total_interactions": "Likes, saves, comments and shares on the media object.",
+    "replies": "The number of replies to the story.",
+    "navigation": "The number of navigation actions taken on the story.",
+}
 
 
 class InstagramAccounts(GraphProduct):
@@ -81,7 +125,7 @@ class InstagramAccounts(GraphProduct):
         return (
             object_id in self._objects
             or object_id.startswith(USER_PREFIX)
-            or object_id in ("refresh_access_token", "oauth")
+            or object_id in ("refresh_access_token", "access_token")
         )
 
     def usage_owner(self, call: GraphCall) -> str | None:
@@ -96,9 +140,10 @@ class InstagramAccounts(GraphProduct):
             return kind
 
     def handle(self, call: GraphCall) -> dict[str, Any]:
-        if call.object_id == "refresh_access_token" or (
-            call.object_id == "oauth" and call.edge == "access_token"
-        ):
+        on_instagram = call.host == "instagram"
+        if call.object_id in ("refresh_access_token", "access_token"):
+            if not on_instagram or call.version or call.edge:
+                raise self.not_found(call)  # graph.facebook.com has no such object
             return self._refresh_token(call)
         return super().handle(call)
 
@@ -111,8 +156,11 @@ class InstagramAccounts(GraphProduct):
             ("user", "content_publishing_limit", "GET"): self._publishing_limit,
             ("container", None, "GET"): self._container,
             ("media", None, "GET"): self._media,
+            ("media", None, "DELETE"): self.delete,
             ("media", "comments", "GET"): self._comments,
             ("media", "insights", "GET"): self._insights,
+            ("media", "children", "GET"): self._media_children,
+            ("user", "insights", "GET"): self._user_insights,
             ("comment", None, "GET"): self._comment,
             ("comment", None, "POST"): self._hide,
             ("comment", None, "DELETE"): self.delete,
@@ -124,10 +172,13 @@ class InstagramAccounts(GraphProduct):
 
     def _refresh_token(self, call: GraphCall) -> dict[str, Any]:
         grant = call.params.get("grant_type")
-        if grant not in ("ig_refresh_token", "fb_exchange_token"):
+        wanted = {"refresh_access_token": "ig_refresh_token", "access_token": "ig_exchange_token"}
+        if grant != wanted[call.object_id]:
             raise GraphError(100, "(#100) Unsupported grant_type")
-        old = call.params.get("fb_exchange_token") or call.token
-        new = "IGQV" + secrets.token_urlsafe(32)
+        if grant == "ig_exchange_token" and not call.params.get("client_secret"):
+            raise GraphError(101, "Error validating application. Invalid application ID.")
+        old = call.token
+        new = "IGAA" + secrets.token_urlsafe(32)
         with self.state.lock:
             bound = self.state.tokens.get((NETWORK, old))
             if bound:
@@ -148,8 +199,85 @@ class InstagramAccounts(GraphProduct):
             "name": user.name,
             "followers_count": user.followers,
             "media_count": len(self._posts_of(user.id)),
+            "biography": f"Das offizielle Konto von {user.name}.",
+            "profile_picture_url": f"{CDN}/{user.id}_profile.jpg",
         }
         return pick(values, call.fields(USER_FIELDS))
+
+    def _user_insights(self, call: GraphCall) -> dict[str, Any]:
+        """``GET /{ig-user-id}/insights``: the account's figures (``metric``, ``period``,
+        ``metric_type=total_value`` with an optional ``breakdown``), summed from its media's;
+        the names Meta retired are refused as they are for media."""
+        user = self.state.account(NETWORK, call.object_id)
+        wanted = [m for m in call.params.get("metric", "").split(",") if m]
+        if not wanted:
+            raise GraphError(100, "(#100) The parameter metric is required")
+        for metric in wanted:
+            if metric in RETIRED_USER_METRICS:
+                raise GraphError(
+                    100,
+                    f"(#100) Starting from version v22.0 and above, the {metric} metric is no "
+                    "longer supported. Please use the views metric instead.",
+                )
+            if metric not in USER_METRICS:
+                raise GraphError(
+                    100,
+                    "(#100) metric[0] must be one of the following values: "
+                    + ", ".join(USER_METRICS),
+                )
+        period = call.params.get("period") or "day"
+        posts = self._posts_of(user.id)
+        keys = [k for k in (call.params.get("breakdown") or "").split(",") if k]
+        now = utcnow()
+        data = []
+        for metric in wanted:
+            total = sum(int(p.metrics.get(metric, 0)) for p in posts)
+            item: dict[str, Any] = {
+                "name": metric,
+                "period": period,
+                "title": USER_METRICS[metric],
+                "description": METRIC_DESCRIPTIONS.get(metric, USER_METRICS[metric]),
+            }
+            if call.params.get("metric_type") == "total_value":
+                item["total_value"] = {"value": total}
+                if keys:
+                    item["total_value"]["breakdowns"] = [
+                        {"dimension_keys": keys, "results": self._breakdown(posts, metric, keys)}
+                    ]
+            else:
+                item["values"] = [{"value": total, "end_time": graph_time(now)}]
+            item["id"] = f"{user.id}/insights/{metric}/{period}"
+            data.append(item)
+        day = 86400
+        moment = int(now.timestamp())
+        return {
+            "data": data,
+            "paging": {
+                "previous": call.next_url(since=str(moment - 2 * day), until=str(moment - day)),
+                "next": call.next_url(since=str(moment + day), until=str(moment + 2 * day)),
+            },
+        }
+
+    def _breakdown(self, posts: list[Post], metric: str, keys: list[str]) -> list[dict[str, Any]]:
+        """The figure by product type (and a follower/non-follower split, 3:2)."""
+        product = {"REELS": "REEL", "CAROUSEL": "CAROUSEL_CONTAINER", "STORIES": "STORY"}
+        by_type: dict[str, int] = {}
+        for post in posts:
+            kind = product.get(post.options.get("media_type", ""), "POST")
+            by_type[kind] = by_type.get(kind, 0) + int(post.metrics.get(metric, 0))
+        results = []
+        for kind, value in sorted(by_type.items()):
+            splits = (
+                [("FOLLOWER", value - value * 2 // 5), ("NON_FOLLOWER", value * 2 // 5)]
+                if "follow_type" in keys
+                else [(None, value)]
+            )
+            for follow, part in splits:
+                dims = {"media_product_type": kind, "follow_type": follow}
+                results.append(
+                    {"dimension_values": [dims.get(k) or "" for k in keys], "value": part}
+                )
+        return results
 
     def _posts_of(self, user_id: str) -> list[Post]:
         posts = [
@@ -195,7 +323,8 @@ class InstagramAccounts(GraphProduct):
                     raise GraphError(100, f"(#100) Invalid child container: {child}")
             container["children"] = children
         elif media_type in ("IMAGE", "REELS", "VIDEO", "STORIES"):
-            url = call.params.get("image_url") if media_type == "IMAGE" else None
+            url = call.params.get("image_url") if media_type in ("IMAGE", "STORIES") else None
+            container["image"] = media_type == "IMAGE" or bool(url)
             url = url or call.params.get("video_url")
             if not url:
                 raise GraphError(
@@ -261,13 +390,14 @@ class InstagramAccounts(GraphProduct):
         except requests.RequestException as exc:
             self._settle(container, "ERROR", f"Media download has failed: {exc.__class__.__name__}")
             return
-        error = self._check(container["type"], mime, bytes(head), size)
+        checked = "IMAGE" if container.get("image") else container["type"]
+        error = self._check(checked, mime, bytes(head), size)
         media = Media(
             network=NETWORK,
             id="m" + secrets.token_hex(8),
             account_id=container["user"],
             mime_type=mime,
-            kind="image" if container["type"] == "IMAGE" else "video",
+            kind="image" if container.get("image") else "video",
             size=size,
             sha256=digest.hexdigest(),
             alt_text=container["alt_text"],
@@ -391,15 +521,50 @@ class InstagramAccounts(GraphProduct):
 
     # -- media --------------------------------------------------------------------------------
 
+    @staticmethod
+    def _shortcode(media_id: str) -> str:
+        digest = hashlib.sha256(media_id.encode()).digest()
+        return base64.urlsafe_b64encode(digest[:8]).decode().rstrip("=")
+
+    def _media_type(self, post: Post) -> str:
+        kind = post.options.get("media_type", "")
+        if kind == "CAROUSEL":
+            return "CAROUSEL_ALBUM"
+        if kind == "IMAGE" or (kind == "STORIES" and post.media and post.media[0].kind == "image"):
+            return "IMAGE"
+        return "VIDEO"
+
+    def _file_json(self, media: Media, post: Post) -> dict[str, Any]:
+        """One file of a media as Instagram shows it (a carousel's child)."""
+        code = self._shortcode(media.id)
+        video = media.kind == "video"
+        return {
+            "id": media.id,
+            "media_type": "VIDEO" if video else "IMAGE",
+            "media_url": f"{CDN}/{media.id}.{'mp4' if video else 'jpg'}",
+            "permalink": f"https://www.instagram.com/p/{code}/",
+            "shortcode": code,
+            "timestamp": graph_time(post.created_at),
+            **({"thumbnail_url": f"{CDN}/{media.id}_thumb.jpg"} if video else {}),
+        }
+
     def _media_json(self, post: Post, fields: list[str]) -> dict[str, Any]:
         user = self.state.account(NETWORK, post.account_id)
+        media_type = self._media_type(post)
+        first = self._file_json(post.media[0], post) if post.media else {}
         values = {
             "id": post.id,
             "caption": post.text or None,
-            "media_type": {"REELS": "VIDEO", "IMAGE": "IMAGE"}.get(
-                post.options.get("media_type", ""), "CAROUSEL_ALBUM"
+            "media_type": media_type,
+            "media_url": first.get("media_url"),
+            "thumbnail_url": first.get("thumbnail_url") if media_type == "VIDEO" else None,
+            "shortcode": (post.url or "").rstrip("/").rsplit("/", 1)[-1] or None,
+            "children": {"data": [self._file_json(m, post) for m in post.media]}
+            if media_type == "CAROUSEL_ALBUM"
+            else None,
+            "media_product_type": {"REELS": "REELS", "STORIES": "STORY"}.get(
+                post.options.get("media_type", ""), "FEED"
             ),
-            "media_product_type": "REELS" if post.options.get("media_type") == "REELS" else "FEED",
             "permalink": post.url,
             "timestamp": graph_time(post.created_at),
             "username": user.username,
@@ -414,6 +579,12 @@ class InstagramAccounts(GraphProduct):
     def _media(self, call: GraphCall) -> dict[str, Any]:
         return self._media_json(self.existing(call), call.fields(MEDIA_FIELDS))
 
+    def _media_children(self, call: GraphCall) -> dict[str, Any]:
+        post = self.existing(call)
+        files = post.media if self._media_type(post) == "CAROUSEL_ALBUM" else []
+        fields = call.fields(("id",))
+        return {"data": [pick(self._file_json(m, post), fields) for m in files]}
+
     def _list_media(self, call: GraphCall) -> dict[str, Any]:
         since = call.params.get("since")
         start = parse_graph_time(since, "since") if since else None
@@ -421,20 +592,42 @@ class InstagramAccounts(GraphProduct):
             p for p in self._posts_of(call.object_id) if start is None or p.created_at >= start
         ]
         fields = call.fields(MEDIA_FIELDS)
-        return offset_page(call, posts, lambda p: self._media_json(p, fields), default_limit=25)
+        return offset_page(
+            call, posts, lambda p: self._media_json(p, fields), default_limit=25, before=True
+        )
 
     def _insights(self, call: GraphCall) -> dict[str, Any]:
+        """A media's insights, refused as Instagram refuses them: the whole request for one
+        retired or unknown name; a story's for names its product type lacks; any media's while
+        it has fewer than ``MIN_VIEWERS`` viewers (its reach, where one is set)."""
         post = self.existing(call)
         wanted = [m for m in call.params.get("metric", "").split(",") if m]
-        for metric in wanted:
+        if not wanted:
+            raise GraphError(100, "(#100) The parameter metric is required")
+        for index, metric in enumerate(wanted):
             if metric in RETIRED_METRICS:
                 raise GraphError(
                     100,
-                    f"(#100) Starting from v22.0, the {metric} metric is no longer supported; "
-                    "use views instead.",
+                    f"(#100) Starting from version v22.0 and above, the {metric} metric is no "
+                    "longer supported. Please use the views metric instead.",
                 )
-            if metric not in INSIGHT_METRICS:
-                raise GraphError(100, f"(#100) metric[0] must be one of {list(INSIGHT_METRICS)}")
+            if metric not in INSIGHT_METRICS and metric not in STORY_METRICS:
+                raise GraphError(
+                    100,
+                    f"(#100) metric[{index}] must be one of the following values: "
+                    + ", ".join(INSIGHT_METRICS),
+                )
+        if post.options.get("media_type") == "STORIES":
+            for metric in wanted:
+                if metric not in STORY_METRICS:
+                    raise GraphError(
+                        100,
+                        f"(#100) The Media Insights API does not support the {metric} metric "
+                        "for this media product type.",
+                    )
+        reach = post.metrics.get("reach")
+        if reach is not None and reach < MIN_VIEWERS:
+            raise GraphError(10, "(#10) Not enough viewers for the media to show insights")
         comments = len(
             [c for c in self.state.posts_of(NETWORK) if c.root_id == post.id and not c.deleted]
         )
@@ -446,6 +639,8 @@ class InstagramAccounts(GraphProduct):
                     "period": "lifetime",
                     "values": [{"value": int(values.get(metric, 0))}],
                     "title": metric.replace("_", " ").title(),
+                    "description": METRIC_DESCRIPTIONS.get(metric, ""),
+                    "total_value": {"value": int(values.get(metric, 0))},
                     "id": f"{post.id}/insights/{metric}/lifetime",
                 }
                 for metric in wanted
@@ -485,7 +680,10 @@ class InstagramAccounts(GraphProduct):
 
     def _listing(self, call: GraphCall, items: list[Post]) -> dict[str, Any]:
         fields = call.fields(("text", "timestamp"))
-        return offset_page(call, items, lambda c: self._comment_json(c, fields), default_limit=50)
+        # The last page of a comment listing comes without paging, as Instagram sends it.
+        return offset_page(
+            call, items, lambda c: self._comment_json(c, fields), default_limit=50, bare_last=True
+        )
 
     def _comments(self, call: GraphCall) -> dict[str, Any]:
         # Newest first, as Instagram lists them.

@@ -75,3 +75,29 @@ def test_mapping_of_a_graph_answer_without_optional_fields() -> None:
     )
     assert (figures.views, figures.likes, figures.shares, figures.comments) == (12, 0, 0, 0)
     assert figures.reach is None and figures.clicks is None
+
+
+def test_a_metric_meta_retires_costs_only_its_own_figure(facebook, sandbox, monkeypatch) -> None:
+    """Graph refuses a whole request for one retired metric name ("(#100) The value must be a
+    valid insights metric"): the name is found, dropped and remembered; every other figure of
+    every post still arrives, and the retired one stays unknown ("–"), never 0."""
+    from hub.connectors.facebook import FacebookConnector
+    from hub.connectors.registry import connector_for
+    from hub.sandbox import facebook as fb_sandbox
+
+    monkeypatch.setattr(FacebookConnector, "retired_metrics", set(), raising=False)
+    monkeypatch.delitem(fb_sandbox.POST_METRICS, "post_total_media_view_unique")
+    posts = [_publish(facebook, f"Nachricht {n}") for n in range(3)]
+    sandbox.set_metrics("facebook", posts[0], post_media_view=2500, post_clicks=44, like=9)
+    figures = facebook.fetch_post_metrics(posts)
+    assert sorted(figures) == sorted(posts)
+    first = figures[posts[0]]
+    assert (first.views, first.clicks, first.likes) == (2500, 44, 9)
+    assert first.reach is None
+    assert first.raw["refused_metrics"] == ["post_total_media_view_unique"]
+    # Remembered for the process: the next reading asks once, without the retired name.
+    again = connector_for("facebook", facebook.access, timeout=2)
+    before = len(sandbox.requests("facebook"))
+    assert again.fetch_post_metrics(posts)[posts[0]].views == 2500
+    (lookup,) = sandbox.requests("facebook")[before:]
+    assert lookup["status"] == 200 and "post_total_media_view_unique" not in lookup["query"]

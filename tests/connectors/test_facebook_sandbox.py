@@ -16,7 +16,6 @@ from hub.connectors.base import (
     RateLimited,
     Rejected,
     Transient,
-    Unsupported,
 )
 from hub.connectors.registry import connector_for
 from tests.connectors.conftest import PAGE_ID, TIMEOUT
@@ -74,9 +73,83 @@ def test_photo_known_only_by_its_public_url_is_sent_as_url(facebook, sandbox, ma
     assert held["media"][0]["alt_text"] == image.alt_text
 
 
-def test_video_is_unsupported_for_now(facebook, sandbox, make_media) -> None:
-    with pytest.raises(Unsupported):
-        facebook.publish(post("Film", media=[make_media("video")]))
+CHUNK = 64  # the sandbox's chunk size in these tests: a small video goes up in several
+
+
+@pytest.fixture
+def video_page(facebook, monkeypatch):  # type: ignore[no-untyped-def]
+    """The page's connector with its own upload-session store, the sandbox asking for small
+    chunks (the same protocol as Facebook's megabytes)."""
+    from hub.publishing.network_state import MemoryUploadSessions
+    from hub.sandbox import facebook as fb_sandbox
+
+    monkeypatch.setattr(fb_sandbox, "VIDEO_CHUNK", CHUNK, raising=False)
+    facebook.sessions = MemoryUploadSessions()
+    return facebook
+
+
+def _uploads(sandbox) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [
+        r
+        for r in sandbox.requests("facebook")
+        if r["method"] == "POST" and r["path"].endswith(f"/{PAGE_ID}/videos")
+    ]
+
+
+def test_a_video_goes_up_resumably_and_shows_in_the_feed(video_page, sandbox, make_media) -> None:
+    video = make_media("video")
+    outgoing = post("Der Haushalt 2027, erklärt", title="Haushalt 2027", media=[video])
+    result = video_page.publish(outgoing)
+    (held,) = sandbox.posts("facebook")
+    assert held["id"] == result.remote_id and result.remote_id.startswith(f"{PAGE_ID}_")
+    assert held["text"] == "Der Haushalt 2027, erklärt" and result.url == held["url"]
+    (film,) = held["media"]
+    assert (film["kind"], film["sha256"], film["size"]) == ("video", video.sha256, video.size)
+    # start, one transfer per chunk Facebook asked for, finish
+    assert len(_uploads(sandbox)) == 1 + -(-video.size // CHUNK) + 1
+    shown = video_page.graph.get_object(film["id"], fields="title,description,permalink_url")
+    assert (shown["title"], shown["description"]) == ("Haushalt 2027", held["text"])
+    assert shown["permalink_url"].endswith(f"/videos/{film['id']}/")  # relative, as Graph's
+    feed = video_page.graph.get_connection(PAGE_ID, "feed", fields="id,message,permalink_url")
+    assert [item["id"] for item in feed["data"]] == [result.remote_id]
+    assert video_page.find_published(outgoing) == result
+
+
+def test_a_cut_video_upload_continues_where_it_stopped(video_page, sandbox, make_media) -> None:
+    video = make_media("video")
+    outgoing = post("Film ab", media=[video])
+    # Facebook refuses the third chunk for now (a passing fault): the attempt ends there.
+    sandbox.add_fault(
+        "facebook", "status", status=503, method="TRANSFER", path=f"start_offset={2 * CHUNK}"
+    )
+    with pytest.raises(Transient):
+        video_page.publish(outgoing)
+    assert sandbox.posts("facebook") == []
+    before = len(_uploads(sandbox))
+    result = video_page.publish(outgoing)  # the next attempt continues the stored session
+    chunks_left = -(-(video.size - 2 * CHUNK) // CHUNK)
+    assert len(_uploads(sandbox)) - before == chunks_left + 1  # no new start, no chunk twice
+    (held,) = sandbox.posts("facebook")
+    assert held["id"] == result.remote_id and held["media"][0]["sha256"] == video.sha256
+
+
+def test_a_lost_answer_to_finish_is_not_a_second_video(video_page, sandbox, make_media) -> None:
+    video = make_media("video")
+    outgoing = post("Noch ein Film", media=[video])
+    # Facebook publishes the video, but its answer is a passing fault.
+    sandbox.add_fault("facebook", "status", status=503, method="FINISH", after=True)
+    with pytest.raises(Transient):
+        video_page.publish(outgoing)
+    before = len(_uploads(sandbox))
+    result = video_page.publish(outgoing)
+    assert len(_uploads(sandbox)) == before  # nothing sent again
+    (held,) = sandbox.posts("facebook")
+    assert held["id"] == result.remote_id
+
+
+def test_video_and_photos_in_one_post_are_refused(video_page, sandbox, make_media) -> None:
+    with pytest.raises(Rejected):
+        video_page.publish(post("Gemischt", media=[make_media("video"), make_media()]))
     assert sandbox.requests("facebook") == []
 
 
@@ -179,3 +252,18 @@ def test_missing_token_is_auth_expired(sandbox_url) -> None:
     connector = connector_for("facebook", ChannelAccess(PAGE_ID, {}, sandbox_url))
     with pytest.raises(AuthExpired):
         connector.publish(post("Ohne Login"))
+
+
+def test_the_compose_rules_take_one_video_for_facebook() -> None:
+    from hub.connectors.base import Capability
+    from hub.connectors.facebook import FacebookConnector
+    from hub.publishing.rules import MediaFacts, check_post
+
+    assert FacebookConnector.capabilities >= {Capability.publish_video}
+    film = MediaFacts("video", None, 95.0, "film.mp4")
+    assert check_post("facebook", body="Film", title="", link=None, media=[film], field="v") == []
+    assert check_post(
+        "facebook", body="Film", title="", link=None, media=[film, film], field="v"
+    )  # one video per post
+    long = MediaFacts("video", None, 5 * 3600.0, "lang.mp4")
+    assert check_post("facebook", body="Film", title="", link=None, media=[long], field="v")

@@ -15,11 +15,12 @@ from hub import create_app
 from hub.config import Settings
 from hub.connectors.base import ChannelAccess, MediaFile, OutgoingPost, Rejected, Transient
 from hub.connectors.instagram import InstagramConnector
-from hub.connectors.registry import connector_for
+from hub.connectors.registry import access_for, connector_for
+from hub.models import Channel
 from hub.public_media import public_url
 from hub.publishing.network_state import MemoryUploadSessions
 from tests.conftest import image_bytes, tiny_mp4
-from tests.support import free_port
+from tests.support import free_port, wait_until
 
 IG_USER = "17841400008460056"
 TIMEOUT = 2.0
@@ -194,13 +195,17 @@ def test_expired_token_and_check_connection(instagram, sandbox) -> None:
         instagram.check_connection()
 
 
-def test_refresh_login_gives_a_new_token_for_sixty_days(instagram) -> None:
-    from datetime import UTC, datetime, timedelta
+def test_a_facebook_login_without_the_apps_secret_is_not_sent_to_a_wrong_endpoint(
+    instagram, sandbox
+) -> None:
+    """Facebook Login renews only by ``fb_exchange_token`` (with the app's id and secret); the
+    ``ig_refresh_token`` grant exists only on graph.instagram.com for Instagram Login. Without
+    the app's credentials hub says so instead of calling an endpoint that cannot answer."""
+    from hub.connectors.base import Unsupported
 
-    fresh = instagram.refresh_login()
-    assert fresh.credentials["access_token"] != "ig-token"
-    assert fresh.expires_at is not None
-    assert fresh.expires_at - datetime.now(UTC) > timedelta(days=59)
+    with pytest.raises(Unsupported, match="app_id"):
+        instagram.refresh_login()
+    assert sandbox.requests("instagram") == []
 
 
 def test_comments_replies_hiding_and_figures(instagram, media_server, sandbox) -> None:
@@ -248,3 +253,227 @@ def test_public_media_route_serves_one_file_with_its_type(media_server) -> None:
     assert requests.get(f"{base}/m/{expired}/0001.jpg", timeout=5).status_code == 404
     outside = make_token(media_server.settings.secret_key, "../secret_key")
     assert requests.get(f"{base}/m/{outside}/secret_key", timeout=5).status_code == 404
+
+
+# -- Instagram Login: its own host (graph.instagram.com), its own tokens ------------------------
+
+IG_LOGIN_TOKEN = "IGAAsandboxCityOfBochum"  # a sandbox token, shaped like Meta's
+
+
+def _channel(credentials: dict) -> Channel:
+    return Channel(network="instagram", name="Stadt", external_id=IG_USER, credentials=credentials)
+
+
+@pytest.fixture
+def ig_settings(sandbox_url: str, tmp_path) -> Settings:  # type: ignore[no-untyped-def]
+    return Settings.from_env({"HUB_DATA_DIR": str(tmp_path), "HUB_SANDBOX_URL": sandbox_url})
+
+
+@pytest.fixture
+def instagram_login(sandbox, ig_settings, monkeypatch) -> InstagramConnector:  # type: ignore[no-untyped-def]
+    """An Instagram-Login channel, built the way hub builds every connector (the registry)."""
+    monkeypatch.setattr(InstagramConnector, "poll_first", 0.05)
+    monkeypatch.setattr(InstagramConnector, "image_processing_seconds", 5.0)
+    channel = _channel({"access_token": IG_LOGIN_TOKEN, "login": "instagram"})
+    connector = connector_for("instagram", access_for(channel, ig_settings), timeout=TIMEOUT)
+    assert isinstance(connector, InstagramConnector)
+    connector.sessions = MemoryUploadSessions()
+    return connector
+
+
+def test_the_login_kind_picks_the_host(ig_settings, sandbox_url) -> None:
+    facebook_login = access_for(_channel({"access_token": "EAAtoken"}), ig_settings)
+    instagram_login = access_for(
+        _channel({"access_token": IG_LOGIN_TOKEN, "login": "instagram"}), ig_settings
+    )
+    assert facebook_login.base_url == sandbox_url  # existing channels: Facebook Login
+    assert instagram_login.base_url == f"{sandbox_url}/graph.instagram.com"
+    real = Settings.from_env({"HUB_DATA_DIR": ig_settings.data_dir.as_posix()})
+    assert access_for(_channel({"access_token": IG_LOGIN_TOKEN, "login": "instagram"}), real)
+    assert real.api_url("instagram") is None  # the connector's default: graph.instagram.com
+    own = Settings.from_env(
+        {
+            "HUB_DATA_DIR": ig_settings.data_dir.as_posix(),
+            "HUB_INSTAGRAM_API_URL": "https://ig-proxy.stadt.example/",
+        }
+    )
+    assert own.api_url("instagram") == "https://ig-proxy.stadt.example/"
+
+
+def test_graph_facebook_refuses_an_instagram_login_token_and_vice_versa(sandbox_url) -> None:
+    import requests
+
+    on_facebook = requests.get(
+        f"{sandbox_url}/v23.0/{IG_USER}",
+        params={"access_token": IG_LOGIN_TOKEN, "fields": "id,username"},
+        timeout=5,
+    )
+    assert on_facebook.status_code == 400
+    error = on_facebook.json()["error"]
+    assert error["code"] == 190 and error["type"] == "OAuthException"
+    assert error["message"].startswith("Invalid OAuth access token")
+    assert error["fbtrace_id"]
+    on_instagram = requests.get(
+        f"{sandbox_url}/graph.instagram.com/v23.0/{IG_USER}",
+        params={"access_token": "EAApage-token", "fields": "id,username"},
+        timeout=5,
+    )
+    assert on_instagram.status_code == 400 and on_instagram.json()["error"]["code"] == 190
+    # The refresh endpoint lives on graph.instagram.com only (and unversioned).
+    wrong_host = requests.get(
+        f"{sandbox_url}/v23.0/refresh_access_token",
+        params={"access_token": "EAApage-token", "grant_type": "ig_refresh_token"},
+        timeout=5,
+    )
+    assert wrong_host.status_code == 400
+    assert (wrong_host.json()["error"]["code"], wrong_host.json()["error"]["error_subcode"]) == (
+        100,
+        33,
+    )
+
+
+def test_an_instagram_login_channel_works_on_its_own_host(
+    instagram_login, media_server, sandbox
+) -> None:
+    assert instagram_login.check_connection().startswith("@")
+    result = instagram_login.publish(
+        OutgoingPost(delivery_id=21, text="Über Instagram Login", media=[media_server.file()])
+    )
+    (post,) = sandbox.posts("instagram")
+    assert post["id"] == result.remote_id
+    first = sandbox.add_comment("instagram", result.remote_id, "Toll!", author_username="anna")
+    page = instagram_login.fetch_comments({}, [result.remote_id])
+    assert [c.text for c in page.items] == ["Toll!"]
+    reply_id = instagram_login.reply(first["id"], "Danke!", idempotency_key="r21")
+    assert instagram_login.find_reply(first["id"], "Danke!") == reply_id
+    instagram_login.set_hidden(first["id"], True)
+    assert sandbox.post("instagram", first["id"])["hidden"] is True
+    instagram_login.delete_comment(first["id"])
+    sandbox.set_metrics("instagram", result.remote_id, views=50, reach=40, likes=3)
+    figures = instagram_login.fetch_post_metrics([result.remote_id])[result.remote_id]
+    assert (figures.views, figures.reach, figures.likes) == (50, 40, 3)
+    sandbox.put_account("instagram", id=IG_USER, followers=777)
+    assert instagram_login.fetch_account_metrics().followers == 777
+    # Every call went to graph.instagram.com, none to graph.facebook.com.
+    paths = [r["path"] for r in sandbox.requests("instagram")]
+    assert paths and all(p.startswith("/graph.instagram.com/v23.0/") for p in paths), paths
+
+
+def test_an_instagram_login_is_renewed_on_graph_instagram_com(
+    instagram_login, sandbox, ig_settings
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    fresh = instagram_login.refresh_login()
+    (renewal,) = sandbox.requests("instagram")
+    assert renewal["path"] == "/graph.instagram.com/refresh_access_token"
+    assert "grant_type=ig_refresh_token" in renewal["query"]
+    token = fresh.credentials["access_token"]
+    assert token != IG_LOGIN_TOKEN and token.startswith("IGAA")
+    assert fresh.expires_at is not None
+    assert fresh.expires_at - datetime.now(UTC) > timedelta(days=59)
+    renewed = _channel({"access_token": token, "login": "instagram"})
+    again = connector_for("instagram", access_for(renewed, ig_settings), timeout=TIMEOUT)
+    assert again.check_connection().startswith("@")  # the new token works on its host
+
+
+def test_a_facebook_login_is_renewed_by_exchange_with_the_app(instagram, sandbox) -> None:
+    from dataclasses import replace as replaced
+
+    creds = {"access_token": "EAAlong-lived", "app_id": "1234", "app_secret": "geheim"}
+    instagram.access = replaced(instagram.access, credentials=creds)
+    instagram._graph = None
+    fresh = instagram.refresh_login()
+    (renewal,) = sandbox.requests()  # a Facebook Login grant, on graph.facebook.com
+    assert renewal["path"] == "/v23.0/oauth/access_token"
+    assert "grant_type=fb_exchange_token" in renewal["query"]
+    assert fresh.credentials["access_token"].startswith("EAA")
+
+
+# -- figures: one refused post never costs the others theirs -----------------------------------
+
+
+def _story(sandbox_url: str, media_server: MediaServer) -> str:
+    """A story, posted the way Meta's API takes one (hub itself publishes none)."""
+    import requests
+
+    base, auth = f"{sandbox_url}/v23.0/{IG_USER}", {"access_token": "ig-token"}
+    made = requests.post(
+        f"{base}/media",
+        data={**auth, "media_type": "STORIES", "image_url": media_server.file().public_url},
+        timeout=5,
+    ).json()
+    wait_until(
+        lambda: (
+            requests.get(
+                f"{sandbox_url}/v23.0/{made['id']}",
+                params={**auth, "fields": "status_code"},
+                timeout=5,
+            ).json()["status_code"]
+            == "FINISHED"
+        ),
+        timeout=10,
+        what="the story's container",
+    )
+    return requests.post(
+        f"{base}/media_publish", data={**auth, "creation_id": made["id"]}, timeout=5
+    ).json()["id"]
+
+
+def test_insights_refused_for_single_posts_leave_only_theirs_empty(
+    instagram, media_server, sandbox, sandbox_url
+) -> None:
+    def publish(n: int) -> str:
+        post = OutgoingPost(delivery_id=40 + n, text=f"Beitrag {n}", media=[media_server.file()])
+        return instagram.publish(post).remote_id
+
+    seen, few, gone = publish(1), publish(2), publish(3)
+    story = _story(sandbox_url, media_server)
+    sandbox.set_metrics("instagram", seen, views=300, reach=200, likes=12, saved=4)
+    sandbox.set_metrics("instagram", few, reach=2, likes=1)  # too few viewers for insights
+    sandbox.set_metrics("instagram", story, reach=80, likes=5)
+    instagram.graph.delete_object(gone)  # deleted on Instagram since
+    figures = instagram.fetch_post_metrics([seen, few, gone, story])
+    assert (figures[seen].views, figures[seen].reach, figures[seen].saves) == (300, 200, 4)
+    for refused in (few, story):
+        # Insight figures Meta refuses stay unknown ("–"), never 0; likes and comments are
+        # the media's own fields, which Instagram always tells.
+        assert (figures[refused].views, figures[refused].reach, figures[refused].saves) == (
+            None,
+            None,
+            None,
+        )
+        assert figures[refused].raw["refused"]
+    assert (figures[few].likes, figures[story].likes) == (1, 5)
+    assert gone not in figures  # gone: the schedule lets it go after its misses
+
+
+def test_a_metric_meta_retires_costs_only_its_own_figure(
+    instagram, media_server, sandbox, monkeypatch
+) -> None:
+    from hub.sandbox import instagram as ig_sandbox
+
+    monkeypatch.setattr(InstagramConnector, "retired_metrics", set(), raising=False)
+    monkeypatch.setattr(
+        ig_sandbox, "INSIGHT_METRICS", tuple(m for m in ig_sandbox.INSIGHT_METRICS if m != "saved")
+    )
+    monkeypatch.setattr(ig_sandbox, "RETIRED_METRICS", (*ig_sandbox.RETIRED_METRICS, "saved"))
+    posts = [
+        instagram.publish(
+            OutgoingPost(delivery_id=50 + n, text=f"Bild {n}", media=[media_server.file()])
+        ).remote_id
+        for n in range(2)
+    ]
+    sandbox.set_metrics("instagram", posts[0], views=90, reach=70, saved=3)
+    figures = instagram.fetch_post_metrics(posts)
+    assert sorted(figures) == sorted(posts)
+    assert (figures[posts[0]].views, figures[posts[0]].reach) == (90, 70)
+    assert figures[posts[0]].saves is None  # refused name: unknown, not 0
+    assert "saved" in figures[posts[0]].raw["refused_metrics"]
+    # Remembered: the next reading (another connector, same process) asks only what works.
+    again = connector_for("instagram", instagram.access, timeout=TIMEOUT)
+    before = len(sandbox.requests("instagram"))
+    assert again.fetch_post_metrics(posts)[posts[0]].views == 90
+    asked = sandbox.requests("instagram")[before:]
+    assert len(asked) == len(posts)
+    assert all("saved" not in r["query"] and r["status"] == 200 for r in asked)
