@@ -34,6 +34,8 @@ from hub.auth.permissions import Permission
 from hub.extensions import db
 from hub.models import Channel, ChannelStatus, Network
 from hub.publishing import labels
+from hub.publishing.credentials import NETWORK_NAMES
+from hub.publishing.credentials import check as check_credentials
 
 AUDITED_SILENTLY = frozenset({"credentials", "updated_at", "created_at", "sync_cursor"})
 
@@ -114,17 +116,66 @@ class ChannelView(ProtectedModelView):
             _l("New credentials"),
             description=_l(
                 'A JSON object such as {"access_token": "…"}, or just the token. '
-                "Leave empty to keep the stored credentials; they are never shown."
+                "Leave empty to keep the stored credentials; they are never shown. "
+                "What each network needs: Facebook and Instagram access_token; X access_token "
+                "(or consumer_key, consumer_secret, access_token, access_token_secret); YouTube "
+                "refresh_token, client_id, client_secret; Flickr api_key, api_secret, "
+                "oauth_token, oauth_token_secret."
             ),
             validators=[_credentials_valid],
             render_kw={"autocomplete": "off", "spellcheck": "false", "rows": 4},
         )
     }
 
+    def edit_form(self, obj: Any = None) -> Form:
+        form = super().edit_form(obj)
+        form.hub_channel = obj  # validate_form checks stored credentials against a new network
+        return form
+
+    def validate_form(self, form: Form) -> bool:
+        """Besides each field's own checks: the credentials (new ones, or the stored ones when
+        the network changes) must be usable on the chosen network; what it would miss is said
+        next to the credentials field, with the names (never the values) of what was typed."""
+        valid = bool(super().validate_form(form))
+        if not hasattr(form, "new_credentials") or not hasattr(form, "network"):
+            return valid
+        network = str(form.network.data or "")
+        raw = (form.new_credentials.data or "").strip()
+        stored = getattr(form, "hub_channel", None)
+        if raw:
+            try:
+                credentials = parse_credentials(raw)
+            except ValidationError:
+                return False  # the field's own validator has said why
+        elif stored is not None and stored.network != network and stored.credentials:
+            credentials = dict(stored.credentials)
+        else:
+            return valid
+        found = check_credentials(network, credentials)
+        if found.ok:
+            return valid
+        messages = found.messages()
+        errors = list(form.new_credentials.errors or [])
+        errors += messages.get("credentials", [])
+        errors.append(_("You entered: %(fields)s.", fields=", ".join(sorted(credentials))))
+        form.new_credentials.errors = errors
+        return False
+
     def on_model_change(self, form: Form, model: Channel, is_created: bool) -> None:
         raw = (form.new_credentials.data or "").strip()
         if raw:
             model.credentials = parse_credentials(raw)
+            unused = check_credentials(model.network, model.credentials).unused
+            if unused:
+                flash(
+                    _(
+                        "Saved. hub does not read these credential fields for %(network)s: "
+                        "%(fields)s. Check their spelling.",
+                        network=NETWORK_NAMES.get(model.network, model.network),
+                        fields=", ".join(unused),
+                    ),
+                    "warning",
+                )
         if is_created:
             db.session.flush()
             audit.record(

@@ -18,6 +18,7 @@ from hub.auth.permissions import Permission
 from hub.extensions import db
 from hub.models import Channel
 from hub.publishing.channels import connect_channel
+from hub.publishing.credentials import require_usable
 
 blp = ApiBlueprint("api_channels", __name__, description="Connected accounts on the networks.")
 
@@ -45,8 +46,16 @@ def get_channel(channel_id: int) -> Channel:
 @blp.response(201, ChannelOut, headers={"Location": {"schema": {"type": "string"}}})
 @blp.errors(403, 409, 413, 415, 422)
 def create_channel(payload: dict[str, Any]) -> tuple[Channel, int, dict[str, str]]:
-    """Connect an account (admins). `credentials` are stored encrypted and never returned."""
+    """Connect an account (admins). `credentials` are stored encrypted and never returned.
+
+    They are checked against what the network needs (Flickr: `api_key`, `api_secret`,
+    `oauth_token`, `oauth_token_secret`; YouTube: `refresh_token`, `client_id`,
+    `client_secret`; Facebook and Instagram: `access_token`; X: `access_token`, or the four
+    OAuth 1.0a keys): a 422 names the missing fields under `credentials.<field>`."""
     user = user_with(Permission.manage_channels)
+    # Credentials the network cannot use are refused here (422 naming the missing fields),
+    # not on the channel's first post.
+    require_usable(payload["network"], payload.get("credentials"))
     channel = connect_channel(user=user, **payload)
     db.session.commit()
     location = url_for("api_channels.get_channel", channel_id=channel.id, _external=True)

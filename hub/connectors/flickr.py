@@ -14,6 +14,11 @@ the photo id) or failed (``complete=2``). The ticket is stored per delivery
 instead of uploading again. Flickr signs only form fields, never the file: the fields are signed
 as a form and sent in the multipart body, as Flickr's upload API requires.
 
+The licence is set after the upload (``flickr.photos.licenses.setLicense``), only with the ids
+Flickr takes from an ordinary account (:data:`LICENCES`). The upload is the publication: a
+licence Flickr still refuses becomes a note on the published photo, never a failed delivery
+(a retry would only repeat the refused call).
+
 Flickr has no alt-text field: hub appends the alt text to the description, so screen-reader
 users get it. It has no hiding of comments either (:class:`~hub.connectors.base.Unsupported`).
 
@@ -65,7 +70,9 @@ REST_URL = "https://api.flickr.com/services/rest/"
 UPLOAD_URL = "https://up.flickr.com/services/upload/"
 AUTH_CODES = frozenset({96, 97, 98, 99, 100})
 TRANSIENT_CODES = frozenset({0, 105, 106})
-# Flickr's licence ids (flickr.photos.licenses.getInfo).
+# Flickr's licence ids (flickr.photos.licenses.getInfo) that setLicense takes from an ordinary
+# account. Not here: 7 "No known copyright restrictions" (institutions in The Commons only) and
+# 8 "United States Government Work" (US government accounts): setLicense refuses both.
 LICENCES = {
     "all-rights-reserved": 0,
     "cc-by-nc-sa": 1,
@@ -74,11 +81,10 @@ LICENCES = {
     "cc-by": 4,
     "cc-by-sa": 5,
     "cc-by-nd": 6,
-    "no-known-copyright": 7,
-    "us-government": 8,
     "cc0": 9,
     "public-domain": 10,
 }
+SETTABLE = frozenset(LICENCES.values())
 VISIBILITY = {
     "public": {"is_public": "1", "is_friend": "0", "is_family": "0"},
     "friends": {"is_public": "0", "is_friend": "1", "is_family": "0"},
@@ -264,17 +270,41 @@ class FlickrConnector(Connector):
             ticket = self._upload(post)
             self.sessions.put(self.network, key, StoredUpload(ticket))
             photo_id = self._wait_for_ticket(ticket, key)
-        licence = post.options.get("licence")
-        if licence:
+        # The upload is the publication: from here on the photo is online, so nothing may fail
+        # the delivery (a retry would only repeat what Flickr refused).
+        self.sessions.drop(self.network, key)
+        note = self._set_licence(photo_id, post.options.get("licence"))
+        return Published(
+            photo_id, f"https://www.flickr.com/photos/{self.nsid}/{photo_id}/", note=note
+        )
+
+    def _set_licence(self, photo_id: str, licence: Any) -> str | None:
+        """Set the photo's licence; what went wrong as a note for the editor, not an error."""
+        if not licence:
+            return None
+        license_id = LICENCES.get(str(licence))
+        if license_id is None:
+            return _(
+                "The photo is online, but Flickr does not let hub set the licence "
+                "%(licence)s; set the licence on Flickr yourself.",
+                licence=str(licence),
+            )
+        try:
             self.call(
                 "flickr.photos.licenses.setLicense",
                 _("the licence"),
                 post=True,
                 photo_id=photo_id,
-                license_id=LICENCES.get(str(licence), licence),
+                license_id=license_id,
             )
-        self.sessions.drop(self.network, key)
-        return Published(photo_id, f"https://www.flickr.com/photos/{self.nsid}/{photo_id}/")
+        except ConnectorError as exc:
+            return _(
+                "The photo is online, but its licence %(licence)s could not be set: "
+                "%(reason)s. Set the licence on Flickr yourself.",
+                licence=str(licence),
+                reason=exc.message,
+            )
+        return None
 
     def _upload(self, post: OutgoingPost) -> str:
         keys = self._keys()

@@ -24,6 +24,11 @@ would exceed it is refused with the time the quota resets, and a ``quotaExceeded
 marks the day as used up. Limits per channel can be raised in the credentials
 (``daily_uploads``, ``daily_units``) when Google granted more.
 
+Uploads through a Google API project that Google has not verified (created after 2020-07-28,
+not audited) are locked to private, whatever was asked: :meth:`YouTubeConnector.publish` sees
+it in the answer (``status.privacyStatus``) and returns the video with a note saying so and the
+video's YouTube Studio page instead of a public link.
+
 Credentials: ``refresh_token``, ``client_id``, ``client_secret`` (optionally ``access_token``,
 ``access_token_expires_at``, ``project``). The Google project is ``project`` or the number that
 starts the OAuth client id.
@@ -50,6 +55,7 @@ import google.oauth2.credentials
 import httplib2
 import requests
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from google.auth.transport.requests import AuthorizedSession
 from googleapiclient.discovery import build_from_document
 from googleapiclient.errors import HttpError
@@ -102,6 +108,10 @@ QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 AUTH_REASONS = frozenset({"authError", "insufficientPermissions"})
 PRIVACY = frozenset({"public", "unlisted", "private"})
+# The visibilities as the compose form names them (hub.publishing.options).
+PRIVACY_LABELS = {"public": _l("Public"), "unlisted": _l("Unlisted"), "private": _l("Private")}
+# commentThreads.list lists published threads only, unless moderationStatus asks for these.
+HELD = ("heldForReview", "likelySpam")
 # Category 25 is "News & Politics", what a city's press office publishes.
 DEFAULT_CATEGORY = "25"
 
@@ -209,6 +219,9 @@ class YouTubeConnector(Connector):
     daily_quota_units: ClassVar[int | None] = DAILY_UNITS
     # find_published reads at most this many pages of 50 uploads.
     lookup_pages: ClassVar[int] = 4
+    # Seconds between two readings of the held-for-review and likely-spam queues in the
+    # incremental listings (2 units each time); complete listings always read them.
+    held_interval: ClassVar[float] = 300.0
 
     def __init__(
         self,
@@ -304,9 +317,11 @@ class YouTubeConnector(Connector):
         status = int(exc.resp.status)
         try:
             error = json.loads(exc.content or b"{}").get("error") or {}
-        except ValueError:
+        except (ValueError, AttributeError):
             error = {}
-        items = error.get("errors") or [{}] if isinstance(error, dict) else [{}]
+        if not isinstance(error, dict):  # {"error": "error message"} (error_response_simple)
+            error = {"message": str(error)}
+        items = error.get("errors") or [{}]
         reason = str(items[0].get("reason") or "")
         message = str(error.get("message") or exc.reason or f"HTTP {status}")
         detail = f"HTTP {status} {(exc.uri or '').split('?')[0]}: {(exc.content or b'')[:2000]!r}"
@@ -526,6 +541,27 @@ class YouTubeConnector(Connector):
         for caption in captions:
             self._add_caption(video_id, caption)
         self.sessions.drop(self.network, key)
+        return self._published(video_id, status, body["status"]["privacyStatus"])
+
+    def _published(self, video_id: str, status: Mapping[str, Any], asked: str) -> Published:
+        """The video as YouTube made it. An upload through an API project that Google has not
+        verified (created after 2020-07-28, not audited) is locked to private whatever was
+        asked: then say so, and give the video's page in YouTube Studio instead of a public
+        link that would not open for anyone else."""
+        made = str(status.get("privacyStatus") or asked)
+        if made == "private" and asked != "private":
+            return Published(
+                video_id,
+                f"https://studio.youtube.com/video/{video_id}/edit",
+                note=_(
+                    "YouTube made this video private, although %(asked)s was chosen: uploads "
+                    "through a Google API project that Google has not verified are locked to "
+                    "private. Only the channel sees the video. To publish publicly, the city's "
+                    "Google project (%(project)s) must pass Google's API audit.",
+                    asked=str(PRIVACY_LABELS.get(asked, asked)),
+                    project=self.project,
+                ),
+            )
         return Published(video_id, f"https://www.youtube.com/watch?v={video_id}")
 
     def _upload(
@@ -619,7 +655,7 @@ class YouTubeConnector(Connector):
     def find_published(self, post: OutgoingPost) -> Published | None:
         stored = self.sessions.get(self.network, post.idempotency_key)
         if stored is not None:
-            done = self._finished_upload(stored)
+            done = self._finished_upload(stored, self._asked(post))
             if done is not None:
                 return done
         wanted = (comparable(post.title), comparable(post.text))
@@ -631,10 +667,21 @@ class YouTubeConnector(Connector):
                 break  # newest first: older ones cannot be ours
             if (comparable(snippet.get("title")), comparable(snippet.get("description"))) == wanted:
                 video_id = str((snippet.get("resourceId") or {}).get("videoId"))
-                return Published(video_id, f"https://www.youtube.com/watch?v={video_id}")
+                return self._published(video_id, self._status_of(video_id), self._asked(post))
         return None
 
-    def _finished_upload(self, stored: StoredUpload) -> Published | None:
+    def _asked(self, post: OutgoingPost) -> str:
+        return str(post.options.get("privacy") or "public")
+
+    def _status_of(self, video_id: str) -> dict[str, Any]:
+        """``status`` of one of our videos (``videos.list``, 1 unit); empty if not listed."""
+        self.spend("units", COSTS["list"])
+        with self.errors(_("the lookup")):
+            found = self.youtube.videos().list(part="status", id=video_id).execute()
+        items = found.get("items") or []
+        return dict(items[0].get("status") or {}) if items else {}
+
+    def _finished_upload(self, stored: StoredUpload, asked: str = "public") -> Published | None:
         """Did the stored session complete (the answer was lost)? Asks without sending bytes."""
         with self.errors(_("the upload status")):
             response, content = RequestsHttp(self.session, self.http_timeout).request(
@@ -643,8 +690,8 @@ class YouTubeConnector(Connector):
                 headers={"Content-Range": f"bytes */{stored.size}", "Content-Length": "0"},
             )
         if response.status in (200, 201):
-            video_id = str(json.loads(content)["id"])
-            return Published(video_id, f"https://www.youtube.com/watch?v={video_id}")
+            made = json.loads(content)
+            return self._published(str(made["id"]), made.get("status") or {}, asked)
         return None
 
     def _uploads(self) -> Iterator[dict[str, Any]]:
@@ -680,23 +727,80 @@ class YouTubeConnector(Connector):
         ``full``, every thread under each of ``posts`` is listed (``videoId``) instead, going on
         where the last call's page budget ended (``cursor["round"]`` and ``["listing"]``), and
         the videos listed from their first page to their last in this call are named
-        ``complete``."""
+        ``complete``.
+
+        ``commentThreads.list`` returns published comments only, unless ``moderationStatus``
+        asks for those YouTube holds for review (the channel's settings, or hidden by hub) or
+        took for likely spam. Those are listed too, as hidden comments a moderator can show
+        (publish) or delete (reject): in every complete listing, so a comment hub hid counts
+        as present, not as deleted; and in the incremental listings once per
+        ``held_interval`` (``cursor["held"]``), because each costs a unit a page.
+        """
         positions: dict[str, Any] = dict(cursor)
         items: list[RemoteComment] = []
         self._units = 0
         if full:
             return self._full_listing(positions, posts, items)
-        position = dict(positions.get("threads") or {})
+        budget = self.comment_pages
+        held = dict(positions.get("held") or {})
+        checked = _parse_time(held.get("at"))
+        now = datetime.now(UTC)
+        if held.get("open"):
+            # A reading of the held queues that an earlier call's budget cut goes first.
+            read, budget = self._held(held, items, budget, now)
+            positions["held"] = held
+            if not read:
+                return CommentPage(_unique(items), positions, True, (), self._units)
+            listed, budget, finished = self._incremental(positions, "threads", None, budget)
+            items.extend(listed)
+            return CommentPage(_unique(items), positions, not finished, (), self._units)
+        listed, budget, finished = self._incremental(positions, "threads", None, budget)
+        items.extend(listed)
+        if not finished:
+            return CommentPage(_unique(items), positions, True, (), self._units)
+        if checked is not None and (now - checked).total_seconds() < self.held_interval:
+            return CommentPage(_unique(items), positions, False, (), self._units)
+        read, budget = self._held(held, items, budget, now)
+        positions["held"] = held
+        return CommentPage(_unique(items), positions, not read, (), self._units)
+
+    def _held(
+        self, held: dict[str, Any], items: list[RemoteComment], budget: int, now: datetime
+    ) -> tuple[bool, int]:
+        """Read the held-for-review and likely-spam queues (account-wide, newest first, each
+        from its own position in ``held``); returns (read to the end, pages left). A reading
+        the budget cut stays ``open`` with the queues it finished in ``done``."""
+        done = set(held.get("done") or ())
+        for status in HELD:
+            if status in done:
+                continue
+            listed, budget, finished = self._incremental(held, status, status, budget)
+            items.extend(listed)
+            if not finished:
+                held.update(open=True, done=sorted(done))
+                return False, budget
+            done.add(status)
+        held.pop("open", None)
+        held.pop("done", None)
+        held["at"] = now.isoformat()
+        return True, budget
+
+    def _incremental(
+        self, container: dict[str, Any], key: str, status: str | None, budget: int
+    ) -> tuple[list[RemoteComment], int, bool]:
+        """The account's threads (of one moderation status) newer than the position kept in
+        ``container[key]``, which is moved on; returns (comments, pages left, finished)."""
+        position = dict(container.get(key) or {})
         since = _parse_time(position.get("since"))
         seen = set(position.get("seen") or ())
-        listed, _pages_left, finished = self._threads(
+        listed, budget, finished = self._threads(
             {"allThreadsRelatedToChannelId": self.channel_id},
             since,
             seen,
-            self.comment_pages,
+            budget,
             page_token=position.get("page_token"),
+            status=status,
         )
-        items.extend(listed)
         newest = max((c.created_at for c in listed), default=None)
         previous_newest = _parse_time(position.get("newest"))
         if previous_newest is not None and (newest is None or previous_newest > newest):
@@ -704,44 +808,59 @@ class YouTubeConnector(Connector):
         at_newest = {c.remote_id for c in listed if c.created_at == newest}
         if not finished:
             # Stopped at the page budget: keep the old stop line, go on from the next page.
-            positions["threads"] = {
+            container[key] = {
                 **position,
                 "page_token": self._next_token,
                 "newest": newest.isoformat() if newest else None,
             }
-            return CommentPage(items, positions, True, (), self._units)
+            return listed, budget, False
         if newest is not None:
-            positions["threads"] = {"since": newest.isoformat(), "seen": sorted(at_newest | seen)}
-        return CommentPage(items, positions, False, (), self._units)
+            container[key] = {"since": newest.isoformat(), "seen": sorted(at_newest | seen)}
+        return listed, budget, True
 
     def _full_listing(
         self, positions: dict[str, Any], posts: Sequence[str], items: list[RemoteComment]
     ) -> CommentPage:
-        """Every thread of each video, video after video; a video longer than the call's page
-        budget goes on from its next page in the next call (its listing is not complete then:
+        """Every thread of each video, video after video: the published ones, then those held
+        for review and those taken for spam; a video longer than the call's page budget goes
+        on from its next page (and status) in the next call (its listing is not complete then:
         the comments of the earlier call are not in this call's ``items``)."""
         listing = dict(positions.get("listing") or {})
         done = round_done(positions, True)
         complete: list[str] = []
         budget = self.comment_pages
+        statuses = ("published", *HELD)
         for video_id in posts:
             if video_id in done:
                 continue
-            token = listing.get("page_token") if listing.get("video") == video_id else None
-            listed, budget, finished = self._threads(
-                {"videoId": video_id}, None, set(), budget, page_token=token
-            )
-            items.extend(listed)
-            if not finished:
-                positions["listing"] = {"video": video_id, "page_token": self._next_token}
-                positions["round"] = round_left(True, done, posts)
-                return CommentPage(items, positions, True, complete, self._units)
+            resumed = listing.get("video") == video_id
+            first = listing.get("status") if resumed else None
+            token = listing.get("page_token") if resumed else None
+            for status in statuses[statuses.index(first) if first in statuses else 0 :]:
+                listed, budget, finished = self._threads(
+                    {"videoId": video_id},
+                    None,
+                    set(),
+                    budget,
+                    page_token=token,
+                    status=None if status == "published" else status,
+                )
+                items.extend(listed)
+                if not finished:
+                    positions["listing"] = {
+                        "video": video_id,
+                        "status": status,
+                        "page_token": self._next_token,
+                    }
+                    positions["round"] = round_left(True, done, posts)
+                    return CommentPage(_unique(items), positions, True, complete, self._units)
+                token = None
             done.add(video_id)
-            if token is None:
+            if not resumed:
                 complete.append(video_id)
         positions.pop("listing", None)
         positions.pop("round", None)
-        return CommentPage(items, positions, False, complete, self._units)
+        return CommentPage(_unique(items), positions, False, complete, self._units)
 
     def _threads(
         self,
@@ -750,10 +869,14 @@ class YouTubeConnector(Connector):
         seen: set[str],
         budget: int,
         page_token: str | None = None,
+        status: str | None = None,
     ) -> tuple[list[RemoteComment], int, bool]:
-        """Threads newest first until ``since``; returns (comments, pages left, finished)."""
+        """Threads newest first until ``since``; returns (comments, pages left, finished).
+        ``status``: the ``moderationStatus`` to list (None: published, YouTube's default)."""
         found: list[RemoteComment] = []
         self._next_token: str | None = None
+        listed_as = status or "published"
+        extra = {"moderationStatus": status} if status else {}
         while budget > 0:
             budget -= 1
             self._units += COSTS["list"]
@@ -768,6 +891,7 @@ class YouTubeConnector(Connector):
                         textFormat="plainText",
                         pageToken=page_token,
                         **where,
+                        **extra,
                     )
                     .execute()
                 )
@@ -775,13 +899,17 @@ class YouTubeConnector(Connector):
             for thread in page.get("items") or []:
                 snippet = thread.get("snippet") or {}
                 video_id = snippet.get("videoId")
-                top = self._comment(snippet.get("topLevelComment") or {}, video_id)
+                top = self._comment(snippet.get("topLevelComment") or {}, video_id, listed_as)
                 replies = [
-                    self._comment(r, video_id)
+                    self._comment(r, video_id, listed_as)
                     for r in (thread.get("replies") or {}).get("comments") or []
                 ]
-                if int(snippet.get("totalReplyCount") or 0) > len(replies):
-                    replies = self._replies(top.remote_id, video_id)
+                # totalReplyCount counts published replies; a held listing may show held ones
+                # inline, which comments.list (published only) never returns: keep those.
+                if int(snippet.get("totalReplyCount") or 0) > sum(not r.hidden for r in replies):
+                    fetched = self._replies(top.remote_id, video_id)
+                    known = {r.remote_id for r in fetched}
+                    replies = fetched + [r for r in replies if r.remote_id not in known]
                 for comment in (top, *replies):
                     if (
                         since is None
@@ -798,24 +926,46 @@ class YouTubeConnector(Connector):
         return found, budget, False
 
     def _replies(self, thread_id: str, video_id: str | None) -> list[RemoteComment]:
-        self._units += COSTS["list"]
         replies = self._thread(thread_id, _("the replies"))
         return [self._comment(item, video_id) for item in replies]
 
-    def _thread(self, thread_id: str, what: str) -> list[dict[str, Any]]:
-        """The replies in one comment thread (``comments.list`` by ``parentId``), as listed."""
-        self.spend("units", COSTS["list"])
-        with self.errors(what):
-            found = (
-                self.youtube.comments()
-                .list(part="snippet", parentId=thread_id, maxResults=100, textFormat="plainText")
-                .execute()
-            )
-        return list(found.get("items") or [])
+    #: At most this many pages of 100 replies are read of one thread.
+    reply_pages: ClassVar[int] = 10
 
-    def _comment(self, data: Mapping[str, Any], video_id: str | None) -> RemoteComment:
+    def _thread(self, thread_id: str, what: str) -> list[dict[str, Any]]:
+        """The replies in one comment thread (``comments.list`` by ``parentId``), as listed,
+        page after page (``nextPageToken``, as comments_by_parent_paged_1.json shows)."""
+        found: list[dict[str, Any]] = []
+        token = None
+        for _page in range(self.reply_pages):
+            self.spend("units", COSTS["list"])
+            self._units = getattr(self, "_units", 0) + COSTS["list"]
+            with self.errors(what):
+                page = (
+                    self.youtube.comments()
+                    .list(
+                        part="snippet",
+                        parentId=thread_id,
+                        maxResults=100,
+                        textFormat="plainText",
+                        pageToken=token,
+                    )
+                    .execute()
+                )
+            found.extend(page.get("items") or [])
+            token = page.get("nextPageToken")
+            if not token:
+                break
+        return found
+
+    def _comment(
+        self, data: Mapping[str, Any], video_id: str | None, listed_as: str = "published"
+    ) -> RemoteComment:
+        """One comment; hidden when its ``moderationStatus`` (which YouTube sets for the
+        channel's owner; otherwise the status the listing asked for) is held or likely spam."""
         snippet = data.get("snippet") or {}
         author = (snippet.get("authorChannelId") or {}).get("value")
+        status = snippet.get("moderationStatus") or listed_as
         return RemoteComment(
             remote_id=str(data["id"]),
             text=str(snippet.get("textOriginal") or snippet.get("textDisplay") or ""),
@@ -826,7 +976,7 @@ class YouTubeConnector(Connector):
             post_remote_id=video_id or snippet.get("videoId"),
             parent_remote_id=snippet.get("parentId"),
             is_own=author == self.channel_id,
-            hidden=snippet.get("moderationStatus") in ("heldForReview", "likelySpam"),
+            hidden=status in HELD,
             edited_at=_parse_time(snippet.get("updatedAt"))
             if snippet.get("updatedAt") != snippet.get("publishedAt")
             else None,
@@ -906,11 +1056,12 @@ class YouTubeConnector(Connector):
                 )
             for item in found.get("items") or []:
                 stats = item.get("statistics") or {}
+                # favoriteCount is deprecated and always 0: no figure ("–"), never a real 0.
+                stats = {k: v for k, v in stats.items() if k != "favoriteCount"}
                 figures[str(item["id"])] = PostMetrics(
                     views=_int(stats.get("viewCount")),
                     likes=_int(stats.get("likeCount")),
                     comments=_int(stats.get("commentCount")),
-                    saves=_int(stats.get("favoriteCount")),
                     raw=stats,
                 )
         return figures
@@ -925,6 +1076,18 @@ class YouTubeConnector(Connector):
             None if stats.get("hiddenSubscriberCount") else _int(stats.get("subscriberCount"))
         )
         return AccountMetrics(followers=followers, raw=stats)
+
+
+def _unique(items: Sequence[RemoteComment]) -> list[RemoteComment]:
+    """Each comment once (a thread can come in the published and in a held listing), as it
+    came first: the published listing is read first."""
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        if item.remote_id not in seen:
+            seen.add(item.remote_id)
+            kept.append(item)
+    return kept
 
 
 def _resumable(error: ConnectorError) -> bool:

@@ -132,6 +132,12 @@ class SandboxControl:
     def clear_faults(self) -> None:
         self._call("DELETE", "faults")
 
+    def settings(self, network: str, **values: Any) -> dict[str, Any]:
+        """A network's own switches: read them (no ``values``) or change the ones given."""
+        if not values:
+            return self._call("GET", f"settings/{network}")
+        return self._call("POST", f"settings/{network}", json=values)
+
     def reset(self) -> None:
         self._call("POST", "reset")
 

@@ -31,6 +31,10 @@ Tests, the demo and people practising use them the same way (``hub.sandbox.clien
 - ``GET|POST /_sandbox/accounts``: list; create or rename one, optionally binding a ``token``
   ``{"network", "id", "username", "name", "followers", "token"}``
 - ``GET|POST|DELETE /_sandbox/faults``: list, add (see :class:`hub.sandbox.core.Fault`), clear
+- ``GET|POST /_sandbox/settings/<network>``: a network's own switches, where it has some
+  (YouTube: ``{"unverified_project": true, "hold_comments": "heldForReview"}``; X:
+  ``{"daily_post_limit", "app_daily_post_limit", "access_token_seconds",
+  "age_tokens_seconds"}``, see :mod:`hub.sandbox.x`)
 - ``POST /_sandbox/reset``: forget everything
 - ``GET  /_sandbox/requests?network=x`` -> ``[{"seq", "network", "method", "path", "query",
   "status", "fault", "time", "duration_ms"}]``
@@ -113,6 +117,7 @@ class Control:
                 Rule("/_sandbox/faults", endpoint="add_fault", methods=["POST"]),
                 Rule("/_sandbox/faults", endpoint="clear_faults", methods=["DELETE"]),
                 Rule("/_sandbox/reset", endpoint="reset", methods=["POST"]),
+                Rule("/_sandbox/settings/<network>", endpoint="settings", methods=["GET", "POST"]),
                 Rule("/_sandbox/requests", endpoint="requests", methods=["GET"]),
             ],
             strict_slashes=False,
@@ -377,6 +382,16 @@ class Control:
     def _clear_faults(self, request: Request) -> dict[str, Any]:
         self.state.clear_faults()
         return {"ok": True}
+
+    def _settings(self, request: Request, network: str) -> dict[str, Any]:
+        """A network's own switches (YouTube: an unverified Google project, comments held for
+        review); GET shows them, POST changes the ones given. :meth:`reset` restores them."""
+        api = self.app.api_for(self._network(network, required=True) or "")
+        settings = getattr(api, "settings", None)
+        if settings is None:
+            raise ControlError(f"{network} has no settings in the sandbox", 404)
+        result: dict[str, Any] = settings(self._body(request) if request.method == "POST" else {})
+        return result
 
     def _reset(self, request: Request) -> dict[str, Any]:
         self.citizens.stop()

@@ -8,11 +8,21 @@
   ``/_sandbox/posts``.
 - ``/services/rest/?method=...&format=json&nojsoncallback=1``: ``flickr.test.login``,
   ``flickr.photos.upload.checkTickets`` (``complete`` 0 pending, 1 done, 2 failed),
-  ``flickr.photos.licenses.setLicense``, ``flickr.people.getPhotos`` (``user_id=me``,
-  ``min_upload_date``, ``extras``), ``flickr.photos.getInfo`` (``views``),
+  ``flickr.photos.licenses.getInfo``, ``flickr.photos.licenses.setLicense``,
+  ``flickr.people.getPhotos`` (``user_id=me``, ``min_upload_date``, ``extras``),
+  ``flickr.photos.getInfo`` (``views``, the element structure of a real answer),
   ``flickr.people.getInfo``, ``flickr.photos.comments.getList`` (``min_comment_date``),
   ``addComment``, ``deleteComment``. Errors are ``{"stat": "fail", "code", "message"}`` with
-  HTTP 200, as Flickr sends them (98: invalid auth token).
+  HTTP 200, as Flickr sends them (98: invalid auth token). Without ``format`` (or with
+  ``format=rest``) the same answers come as Flickr's XML (``<rsp stat="ok">...``, errors
+  ``<rsp stat="fail"><err code msg/></rsp>``): attributes for plain values, child elements for
+  objects, repeated elements for lists, ``_content`` as the text.
+
+Licences as Flickr has them: ids 0-10 exist (``licenses.getInfo``), but ``setLicense`` takes
+only those available to the account: 7 ("No known copyright restrictions", The Commons only)
+and 8 ("United States Government Work") are refused with code 4 "License not available", an
+unknown id with code 2 "License not found". ``/_sandbox/settings/flickr``
+``{"available_licenses": ["0", "4"]}`` narrows what the account may set.
 
 Processing of an async upload is no HTTP request: a fault on network ``flickr`` with method
 ``PROCESS`` is taken when a ticket is made; ``kind=status`` makes the ticket fail,
@@ -42,7 +52,28 @@ MAGIC = {
     b"GIF87a": "image/gif",
     b"GIF89a": "image/gif",
 }
-LICENSES = {str(n) for n in range(0, 11)}
+LICENSES = {
+    "0": ("All Rights Reserved", ""),
+    "1": (
+        "Attribution-NonCommercial-ShareAlike License",
+        "https://creativecommons.org/licenses/by-nc-sa/2.0/",
+    ),
+    "2": ("Attribution-NonCommercial License", "https://creativecommons.org/licenses/by-nc/2.0/"),
+    "3": (
+        "Attribution-NonCommercial-NoDerivs License",
+        "https://creativecommons.org/licenses/by-nc-nd/2.0/",
+    ),
+    "4": ("Attribution License", "https://creativecommons.org/licenses/by/2.0/"),
+    "5": ("Attribution-ShareAlike License", "https://creativecommons.org/licenses/by-sa/2.0/"),
+    "6": ("Attribution-NoDerivs License", "https://creativecommons.org/licenses/by-nd/2.0/"),
+    "7": ("No known copyright restrictions", "https://www.flickr.com/commons/usage/"),
+    "8": ("United States Government Work", "http://www.usa.gov/copyright.shtml"),
+    "9": ("Public Domain Dedication (CC0)", "https://creativecommons.org/publicdomain/zero/1.0/"),
+    "10": ("Public Domain Mark", "https://creativecommons.org/publicdomain/mark/1.0/"),
+}
+# What setLicense takes from an ordinary account (7: The Commons only; 8: US government).
+AVAILABLE_LICENSES = ("0", "1", "2", "3", "4", "5", "6", "9", "10")
+SETTINGS_BUCKET = "flickr.settings"
 ERRORS = {
     1: "Photo not found",
     2: "Permission denied",
@@ -53,6 +84,7 @@ ERRORS = {
     105: "Service currently unavailable",
     112: "Method not found",
 }
+SET_LICENSE_ERRORS = {2: "License not found", 4: "License not available"}
 
 
 class FlickrError(Exception):
@@ -73,6 +105,31 @@ def xml_response(body: str, status: int = 200) -> Response:
 def xml_error(code: int, message: str | None = None, status: int = 200) -> Response:
     msg = quoteattr(message or ERRORS.get(code, "Error"))
     return xml_response(f'<rsp stat="fail">\n\t<err code="{code}" msg={msg} />\n</rsp>', status)
+
+
+def to_xml(name: str, value: Any) -> str:
+    """Flickr's JSON as the XML it mirrors: plain values are attributes, objects are child
+    elements, lists are repeated elements, ``_content`` is the element's text."""
+    if isinstance(value, list):
+        return "".join(to_xml(name, item) for item in value)
+    if not isinstance(value, Mapping):
+        return f"<{name}>{escape(str(value))}</{name}>"
+    attributes, children, text = [], [], ""
+    for key, item in value.items():
+        if key == "_content":
+            text = escape(str(item))
+        elif isinstance(item, Mapping | list):
+            children.append(to_xml(key, item))
+        else:
+            attributes.append(f" {key}={quoteattr(str(item))}")
+    inner = text + "".join(children)
+    opened = f"<{name}{''.join(attributes)}"
+    return f"{opened}>{inner}</{name}>" if inner else f"{opened} />"
+
+
+def _raw_tags(text: str) -> list[str]:
+    """Tags as the upload sent them: words, or "quoted phrases"."""
+    return [a or b for a, b in re.findall(r'"([^"]+)"|(\S+)', text)]
 
 
 def _ts(moment: datetime) -> str:
@@ -104,11 +161,36 @@ class FlickrApi(NetworkApi):
                 return self._upload(request, account)
             except FlickrError as error:
                 return xml_error(error.code, error.message)
+        answer_format = request.values.get("format") or "rest"
+        if answer_format not in ("json", "rest"):
+            return json_response(
+                {"stat": "fail", "code": 111, "message": f'Format "{answer_format}" not found'}
+            )
         try:
             body = self._rest(request, account)
         except FlickrError as error:
+            if answer_format == "rest":
+                return xml_error(error.code, error.message)
             body = {"stat": "fail", "code": error.code, "message": error.message}
+        if answer_format == "rest":
+            return xml_response(to_xml("rsp", {"stat": body.pop("stat"), **body}))
         return json_response(body)
+
+    def settings(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``available_licenses``: the licence ids setLicense takes from this account."""
+        unknown = set(values) - {"available_licenses"}
+        if unknown:
+            raise ValueError(f"unknown Flickr settings: {sorted(unknown)}")
+        with self.state.lock:
+            current = self.state.bucket(SETTINGS_BUCKET)
+            if "available_licenses" in values:
+                ids = [str(i) for i in values["available_licenses"] or []]
+                if not set(ids) <= set(LICENSES):
+                    raise ValueError(f"licence ids are {sorted(LICENSES, key=int)}")
+                current["available_licenses"] = ids
+            return {
+                "available_licenses": list(current.get("available_licenses", AVAILABLE_LICENSES))
+            }
 
     def error_response(
         self,
@@ -241,12 +323,11 @@ class FlickrApi(NetworkApi):
 
     def _rest(self, request: Request, account: Account) -> dict[str, Any]:
         params = request.values
-        if params.get("format") != "json":
-            raise FlickrError(111, "Format not found: the sandbox speaks format=json")
         method = params.get("method", "")
         handler = {
             "flickr.test.login": self._login,
             "flickr.photos.upload.checkTickets": self._check_tickets,
+            "flickr.photos.licenses.getInfo": self._licenses,
             "flickr.photos.licenses.setLicense": self._set_license,
             "flickr.people.getPhotos": self._get_photos,
             "flickr.photos.getInfo": self._get_info,
@@ -280,10 +361,26 @@ class FlickrApi(NetworkApi):
         photo = self._photo(params.get("photo_id", ""), account)
         license_id = params.get("license_id", "")
         if license_id not in LICENSES:
-            raise FlickrError(2, "License not found")
+            raise FlickrError(2, SET_LICENSE_ERRORS[2])
+        with self.state.lock:
+            available = self.state.bucket(SETTINGS_BUCKET).get(
+                "available_licenses", AVAILABLE_LICENSES
+            )
+        if license_id not in available:
+            raise FlickrError(4, SET_LICENSE_ERRORS[4])
         with self.state.lock:
             photo.options["license"] = license_id
         return {}
+
+    def _licenses(self, params: Any, account: Account) -> dict[str, Any]:
+        return {
+            "licenses": {
+                "license": [
+                    {"id": int(key), "name": name, "url": url}
+                    for key, (name, url) in LICENSES.items()
+                ]
+            }
+        }
 
     def _photo_json(self, photo: Post, extras: set[str]) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -335,27 +432,76 @@ class FlickrApi(NetworkApi):
         }
 
     def _get_info(self, params: Any, account: Account) -> dict[str, Any]:
+        """``flickr.photos.getInfo`` with the elements and attributes of a real answer (see
+        tests/fixtures/flickr/photos_getInfo.xml); no ``location``/``geoperms``: hub's photos
+        carry no place."""
         photo = self._photo(params.get("photo_id", ""))
         owner = self.state.account(NETWORK, photo.account_id)
         comments = [
             c for c in self.state.posts_of(NETWORK) if c.root_id == photo.id and not c.deleted
         ]
+        uploaded = _ts(photo.created_at)
+        is_owner = photo.account_id == account.id
+        tags = []
+        for n, raw in enumerate(_raw_tags(str(photo.options.get("tags") or "")), start=1):
+            tags.append(
+                {
+                    "id": f"{owner.id.split('@')[0]}-{photo.id}-{n}",
+                    "author": owner.id,
+                    "authorname": owner.username,
+                    "raw": raw,
+                    "_content": re.sub(r"[^\w]", "", raw.lower()),
+                    "machine_tag": 0,
+                }
+            )
         return {
             "photo": {
                 "id": photo.id,
                 "secret": "sandbox",
                 "server": "65535",
                 "farm": 66,
-                "dateuploaded": _ts(photo.created_at),
+                "dateuploaded": uploaded,
+                "isfavorite": 0,
                 "license": photo.options.get("license", "0"),
+                "safety_level": "0",
+                "rotation": 0,
+                "originalsecret": "sandboxorig",
+                "originalformat": "jpg"
+                if "jpeg" in (photo.media[0].mime_type if photo.media else "")
+                else "png",
                 "views": str(photo.metrics.get("views", 0)),
-                "owner": {"nsid": owner.id, "username": owner.username},
+                "media": "video" if photo.media and photo.media[0].kind == "video" else "photo",
+                "owner": {
+                    "nsid": owner.id,
+                    "username": owner.username,
+                    "realname": owner.name,
+                    "location": "",
+                    "iconserver": "0",
+                    "iconfarm": 0,
+                    "path_alias": owner.username,
+                },
                 "title": {"_content": photo.options.get("title", "")},
                 "description": {"_content": photo.text},
-                "visibility": {"ispublic": int(photo.options.get("visibility") == "public")},
+                "visibility": {
+                    "ispublic": int(photo.options.get("visibility") == "public"),
+                    "isfriend": int(photo.options.get("is_friend") == "1"),
+                    "isfamily": int(photo.options.get("is_family") == "1"),
+                },
+                "dates": {
+                    "posted": uploaded,
+                    "taken": photo.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    "takengranularity": 0,
+                    "takenunknown": 1,
+                    "lastupdate": uploaded,
+                },
+                "editability": {"cancomment": int(is_owner), "canaddmeta": int(is_owner)},
+                "publiceditability": {"cancomment": 1, "canaddmeta": 0},
+                "usage": {"candownload": 1, "canblog": 0, "canprint": 0, "canshare": 1},
                 "comments": {"_content": str(len(comments))},
+                "notes": {"note": []},
+                "people": {"haspeople": 0},
+                "tags": {"tag": tags},
                 "urls": {"url": [{"type": "photopage", "_content": photo.url}]},
-                "media": photo.media[0].kind if photo.media else "photo",
             }
         }
 

@@ -17,9 +17,29 @@ answer against its schemas. Endpoints:
   (our uploads, newest first), ``GET /youtube/v3/videos?id=a,b`` (up to 50 ids),
   ``DELETE /youtube/v3/videos?id=``;
 - ``GET /youtube/v3/commentThreads`` (``allThreadsRelatedToChannelId`` or ``videoId``,
-  ``order=time``, ``pageToken``), ``GET /youtube/v3/comments?parentId=``, ``POST
-  /youtube/v3/comments`` (a reply), ``POST /youtube/v3/comments/setModerationStatus``,
+  ``order=time``, ``pageToken``, ``moderationStatus``; ``replies`` only with
+  ``part=...,replies``), ``POST /youtube/v3/commentThreads`` (a new thread),
+  ``GET /youtube/v3/comments?parentId=`` (``pageInfo`` without ``totalResults``) or ``?id=``,
+  ``POST /youtube/v3/comments`` (a reply), ``POST /youtube/v3/comments/setModerationStatus``,
   ``DELETE /youtube/v3/comments?id=``.
+
+The shapes follow the real answers recorded in tests/fixtures/youtube (held to them by
+tests/conformance/test_youtube.py): replies carry no ``videoId``/``channelId``, videos have
+``player`` and five thumbnail sizes, captions their ``isCC``/``isLarge``/... flags.
+
+Moderation as YouTube does it: a comment is ``published``, ``heldForReview`` (by the channel's
+settings, or hidden by hub through ``setModerationStatus``), ``likelySpam`` or ``rejected``.
+``commentThreads.list`` returns published threads unless ``moderationStatus`` asks for held or
+likely-spam ones (a thread is listed there when its top-level comment or one of its replies has
+that status); ``comments.list`` by ``parentId`` lists published replies only. The switches under
+``/_sandbox/settings/youtube``:
+
+- ``hold_comments``: the status new citizen comments get (``published`` by default,
+  ``heldForReview`` as with "hold all comments for review", ``likelySpam``);
+- ``unverified_project``: the Google project is not verified (not audited): as YouTube does
+  since 2020-07-28, every ``videos.insert`` is locked to ``private`` whatever was asked.
+
+``statistics.favoriteCount`` is always ``"0"`` (deprecated by YouTube in 2015).
 
 A video whose bytes are not a video container (no ``ftyp`` box) ends with
 ``uploadStatus: failed``/``failureReason: conversion``, as YouTube's processing would. Errors
@@ -48,6 +68,9 @@ API = "/youtube/v3/"
 UPLOAD = "/upload/youtube/v3/"
 TOKEN_PATH = "/oauth2/v4/token"  # noqa: S105 (a path)
 MAX_RESULTS = 50
+LISTED_STATUSES = ("published", "heldForReview", "likelySpam")
+SETTINGS_BUCKET = "youtube.settings"
+DEFAULT_SETTINGS: dict[str, Any] = {"unverified_project": False, "hold_comments": "published"}
 READ_BLOCK = 1024 * 1024
 ID_CHARS = string.ascii_letters + string.digits + "-_"
 
@@ -88,6 +111,44 @@ class YouTubeError(Exception):
         super().__init__(message or reason)
         self.status = status
         self.body = google_error(status, message, reason)
+
+
+THUMBNAILS = {
+    "default": (120, 90),
+    "medium": (320, 180),
+    "high": (480, 360),
+    "standard": (640, 480),
+    "maxres": (1280, 720),
+}
+FILE_NAMES = {
+    "default": "default",
+    "medium": "mqdefault",
+    "high": "hqdefault",
+    "standard": "sddefault",
+    "maxres": "maxresdefault",
+}
+
+
+def video_thumbnails(video_id: str) -> dict[str, Any]:
+    return {
+        size: {
+            "url": f"https://i.ytimg.com/vi/{video_id}/{FILE_NAMES[size]}.jpg",
+            "width": width,
+            "height": height,
+        }
+        for size, (width, height) in THUMBNAILS.items()
+    }
+
+
+def channel_thumbnails(channel_id: str) -> dict[str, Any]:
+    return {
+        size: {
+            "url": f"https://yt3.ggpht.com/sandbox-{channel_id}=s{pixels}-c-k-no-rj",
+            "width": pixels,
+            "height": pixels,
+        }
+        for size, pixels in (("default", 88), ("medium", 240), ("high", 800))
+    }
 
 
 def _etag() -> str:
@@ -145,6 +206,7 @@ class YouTubeApi(NetworkApi):
                 ("GET", "commentThreads"): self._comment_threads,
                 ("GET", "comments"): self._comments,
                 ("POST", "comments"): self._reply,
+                ("POST", "commentThreads"): self._new_thread,
                 ("POST", "comments/setModerationStatus"): self._moderate,
                 ("DELETE", "comments"): self._delete_comment,
             }.get(route)
@@ -194,14 +256,38 @@ class YouTubeApi(NetworkApi):
             401,
         )
 
+    def settings(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The sandbox's YouTube switches (see the module's doc); ``values`` changes some."""
+        unknown = set(values) - set(DEFAULT_SETTINGS)
+        if unknown:
+            raise ValueError(f"unknown YouTube settings: {sorted(unknown)}")
+        hold = values.get("hold_comments", "published") or "published"
+        if hold not in LISTED_STATUSES:
+            raise ValueError(f"hold_comments must be one of {list(LISTED_STATUSES)}")
+        with self.state.lock:
+            current = self.state.bucket(SETTINGS_BUCKET)
+            if not current:
+                current.update(DEFAULT_SETTINGS)
+            if "hold_comments" in values:
+                current["hold_comments"] = hold
+            if "unverified_project" in values:
+                current["unverified_project"] = bool(values["unverified_project"])
+            return dict(current)
+
+    def _setting(self, name: str) -> Any:
+        with self.state.lock:
+            return self.state.bucket(SETTINGS_BUCKET).get(name, DEFAULT_SETTINGS[name])
+
     def add_comment(self, post: Post, text: str, author: Account) -> Post:
-        """A citizen comments: on a video it is a new thread, on a comment a reply in it."""
+        """A citizen comments: on a video it is a new thread, on a comment a reply in it. It is
+        held or taken for spam when the ``hold_comments`` switch says so."""
         thread_root = post.root_id if post.is_comment else None
         video = self.state.post(NETWORK, thread_root or post.id) if thread_root else post
         comment_id = "Ug" + self._new_id(24)
         if post.is_comment:
             thread_id = post.parent_id if post.options.get("is_reply") else post.id
             comment_id = f"{thread_id}.{self._new_id(22)}"
+        status = str(self._setting("hold_comments") or "published")
         return self.state.add_post(
             Post(
                 network=NETWORK,
@@ -211,7 +297,8 @@ class YouTubeApi(NetworkApi):
                 url=f"https://www.youtube.com/watch?v={(video or post).id}&lc={comment_id}",
                 parent_id=post.id,
                 root_id=(video or post).id,
-                options={"is_reply": post.is_comment, "moderation": "published"},
+                hidden=status != "published",
+                options={"is_reply": post.is_comment, "moderation": status},
             )
         )
 
@@ -237,14 +324,23 @@ class YouTubeApi(NetworkApi):
             raise YouTubeError(400, f"Invalid value for {name}.", "invalidParameter") from None
 
     def _listing(
-        self, kind: str, items: list[dict[str, Any]], offset: int, limit: int, total: int
+        self,
+        kind: str,
+        items: list[dict[str, Any]],
+        offset: int,
+        limit: int,
+        total: int,
+        *,
+        page_info: str = "full",
     ) -> Response:
-        body: dict[str, Any] = {
-            "kind": f"youtube#{kind}ListResponse",
-            "etag": _etag(),
-            "pageInfo": {"totalResults": total, "resultsPerPage": limit},
-            "items": items,
-        }
+        """A list answer. ``page_info``: "full" (totalResults and resultsPerPage), "per_page"
+        (comments.list says only resultsPerPage) or "none" (a listing by id has no pages)."""
+        body: dict[str, Any] = {"kind": f"youtube#{kind}ListResponse", "etag": _etag()}
+        if page_info == "full":
+            body["pageInfo"] = {"totalResults": total, "resultsPerPage": limit}
+        elif page_info == "per_page":
+            body["pageInfo"] = {"resultsPerPage": limit}
+        body["items"] = items
         if offset + len(items) < total:
             body["nextPageToken"] = _page_token(offset + len(items))
         return json_response(body)
@@ -291,7 +387,7 @@ class YouTubeApi(NetworkApi):
                 "description": "",
                 "customUrl": account.username,
                 "publishedAt": "2012-03-01T09:00:00Z",
-                "thumbnails": {},
+                "thumbnails": channel_thumbnails(account.id),
                 "localized": {"title": account.name, "description": ""},
             }
         if "contentDetails" in parts:
@@ -325,11 +421,13 @@ class YouTubeApi(NetworkApi):
                 "channelId": post.account_id,
                 "title": opts.get("title", ""),
                 "description": post.text,
-                "thumbnails": {},
+                "thumbnails": video_thumbnails(post.id),
                 "channelTitle": channel.name,
                 "categoryId": str(opts.get("categoryId") or "25"),
                 "liveBroadcastContent": "none",
+                "defaultLanguage": str(opts.get("defaultLanguage") or "de"),
                 "localized": {"title": opts.get("title", ""), "description": post.text},
+                "defaultAudioLanguage": str(opts.get("defaultLanguage") or "de"),
             }
             if opts.get("tags"):
                 snippet["tags"] = list(opts["tags"])
@@ -346,11 +444,19 @@ class YouTubeApi(NetworkApi):
             if opts.get("failureReason"):
                 status["failureReason"] = opts["failureReason"]
             item["status"] = status
+        if "player" in parts:
+            item["player"] = {
+                "embedHtml": f'<iframe width="480" height="270" '
+                f'src="//www.youtube.com/embed/{post.id}" frameborder="0" allow="accelerometer; '
+                f'autoplay; encrypted-media; gyroscope; picture-in-picture" '
+                f"allowfullscreen></iframe>"
+            }
         if "statistics" in parts:
             item["statistics"] = {
                 name: str(post.metrics.get(name, 0))
                 for name in ("viewCount", "likeCount", "favoriteCount", "commentCount")
             }
+            item["statistics"]["favoriteCount"] = "0"  # deprecated: YouTube always says 0
             item["statistics"]["commentCount"] = str(
                 post.metrics.get("commentCount", len(self._comments_on(post.id)))
             )
@@ -399,7 +505,7 @@ class YouTubeApi(NetworkApi):
                         "channelId": post.account_id,
                         "title": snippet["title"],
                         "description": snippet["description"],
-                        "thumbnails": {},
+                        "thumbnails": snippet["thumbnails"],
                         "channelTitle": snippet["channelTitle"],
                         "playlistId": playlist,
                         "position": position,
@@ -565,6 +671,10 @@ class YouTubeApi(NetworkApi):
             result = self._new_caption(snippet, media)
         else:
             status = metadata.get("status") or {}
+            privacy = status.get("privacyStatus", "public")
+            if self._setting("unverified_project"):
+                # An unverified API project's uploads are locked to private (since 2020-07-28).
+                privacy = "private"
             is_video = session["head"][4:8] == b"ftyp"
             post = self.state.add_post(
                 Post(
@@ -577,7 +687,8 @@ class YouTubeApi(NetworkApi):
                         "title": snippet.get("title", ""),
                         "tags": list(snippet.get("tags") or []),
                         "categoryId": snippet.get("categoryId") or "22",
-                        "privacyStatus": status.get("privacyStatus", "public"),
+                        "defaultLanguage": snippet.get("defaultLanguage") or "de",
+                        "privacyStatus": privacy,
                         "license": status.get("license", "youtube"),
                         "uploadStatus": "uploaded" if is_video else "failed",
                         "failureReason": None if is_video else "conversion",
@@ -613,7 +724,11 @@ class YouTubeApi(NetworkApi):
                 "language": language,
                 "name": str(snippet.get("name") or ""),
                 "audioTrackType": "unknown",
+                "isCC": False,
+                "isLarge": False,
+                "isEasyReader": False,
                 "isDraft": bool(snippet.get("isDraft", False)),
+                "isAutoSynced": False,
                 "status": "serving",
             },
         }
@@ -627,13 +742,27 @@ class YouTubeApi(NetworkApi):
             if p.is_comment and p.root_id == video_id and not p.deleted
         ]
 
-    def _comment_json(self, comment: Post) -> dict[str, Any]:
+    @staticmethod
+    def _status(comment: Post) -> str:
+        """The comment's moderation status, kept in step with ``hidden`` (which the control
+        endpoints and other modules set, too)."""
+        status = str(comment.options.get("moderation") or "published")
+        if comment.hidden and status == "published":
+            return "heldForReview"
+        if not comment.hidden and status in ("heldForReview", "likelySpam"):
+            return "published"
+        return status
+
+    def _comment_json(self, comment: Post, *, by_id: bool = False) -> dict[str, Any]:
         author = self.state.account(NETWORK, comment.account_id)
-        snippet: dict[str, Any] = {
-            "channelId": self.state.post(NETWORK, comment.root_id or "").account_id
-            if self.state.post(NETWORK, comment.root_id or "")
-            else "",
-            "videoId": comment.root_id,
+        video = self.state.post(NETWORK, comment.root_id or "")
+        snippet: dict[str, Any] = {}
+        if not comment.options.get("is_reply") and not by_id:
+            # Replies name neither (comments_by_parent_*.json, comments/insert_response.json),
+            # nor do comments listed by id (comments_multi.json).
+            snippet["channelId"] = video.account_id if video else ""
+            snippet["videoId"] = comment.root_id
+        snippet |= {
             "textDisplay": comment.text,
             "textOriginal": comment.text,
             "authorDisplayName": author.name,
@@ -643,10 +772,12 @@ class YouTubeApi(NetworkApi):
             "canRate": True,
             "viewerRating": "none",
             "likeCount": comment.metrics.get("likeCount", 0),
-            "moderationStatus": "heldForReview" if comment.hidden else "published",
             "publishedAt": rfc3339(comment.created_at),
             "updatedAt": rfc3339(comment.created_at),
         }
+        if not by_id:
+            # "Will not be set if the comments were requested through the id filter."
+            snippet["moderationStatus"] = self._status(comment)
         if comment.options.get("is_reply"):
             snippet["parentId"] = comment.parent_id
         return {"kind": "youtube#comment", "etag": _etag(), "id": comment.id, "snippet": snippet}
@@ -656,15 +787,36 @@ class YouTubeApi(NetworkApi):
         video_id = request.args.get("videoId")
         if not channel and not video_id:
             raise YouTubeError(400, "No filter selected.", "missingRequiredParameter")
+        parts = set(request.args.get("part", "snippet").split(","))
+        wanted = request.args.get("moderationStatus") or "published"
+        if wanted not in LISTED_STATUSES:
+            raise YouTubeError(
+                400,
+                "Invalid value for parameter moderationStatus.",
+                "invalidParameter",
+            )
         video_ids = {video_id} if video_id else {v.id for v in self._videos_of(channel or "")}
+        comments = [
+            p for p in self.state.posts_of(NETWORK) if p.is_comment and p.root_id in video_ids
+        ]
+        replies_of: dict[str, list[Post]] = {}
+        for reply in comments:
+            if reply.options.get("is_reply") and not reply.deleted:
+                replies_of.setdefault(reply.parent_id or "", []).append(reply)
+        # Published: the top-level comment is published. Held or likely spam: the top-level
+        # comment or one of its replies has that status.
         tops = [
             p
-            for p in self.state.posts_of(NETWORK)
-            if p.is_comment
-            and not p.deleted
+            for p in comments
+            if not p.deleted
             and not p.options.get("is_reply")
-            and p.root_id in video_ids
-            and (not p.hidden or request.args.get("moderationStatus") == "heldForReview")
+            and (
+                self._status(p) == wanted
+                or (
+                    wanted != "published"
+                    and any(self._status(r) == wanted for r in replies_of.get(p.id, []))
+                )
+            )
         ]
         newest = lambda p: (p.created_at, p.id)  # noqa: E731
         tops.sort(key=newest, reverse=True)
@@ -673,10 +825,9 @@ class YouTubeApi(NetworkApi):
         page = tops[offset : offset + limit]
         items = []
         for top in page:
-            replies = sorted(
-                (p for p in self._comments_on(top.root_id or "") if p.parent_id == top.id),
-                key=newest,
-            )
+            thread_replies = sorted(replies_of.get(top.id, []), key=newest)
+            published = [r for r in thread_replies if self._status(r) == "published"]
+            shown = [r for r in thread_replies if self._status(r) in ("published", wanted)]
             item: dict[str, Any] = {
                 "kind": "youtube#commentThread",
                 "etag": _etag(),
@@ -686,16 +837,17 @@ class YouTubeApi(NetworkApi):
                     "videoId": top.root_id,
                     "topLevelComment": self._comment_json(top),
                     "canReply": True,
-                    "totalReplyCount": len(replies),
+                    "totalReplyCount": len(published),
                     "isPublic": True,
                 },
             }
-            if replies:
-                item["replies"] = {"comments": [self._comment_json(r) for r in replies[:5]]}
+            if shown and "replies" in parts:
+                item["replies"] = {"comments": [self._comment_json(r) for r in shown[:5]]}
             items.append(item)
         return self._listing("commentThread", items, offset, limit, len(tops))
 
     def _comments(self, request: Request, account: Account) -> Response:
+        """Replies by ``parentId`` (published ones only), or comments by ``id``."""
         parent = request.args.get("parentId")
         ids = [i for i in request.args.get("id", "").split(",") if i]
         found = [
@@ -704,14 +856,19 @@ class YouTubeApi(NetworkApi):
             if p.is_comment
             and not p.deleted
             and (p.parent_id == parent or p.id in ids)
-            and (parent is None or p.options.get("is_reply"))
+            and (parent is None or (p.options.get("is_reply") and self._status(p) == "published"))
         ]
         found.sort(key=lambda p: (p.created_at, p.id))
         limit = self._ints(request, "maxResults", 20, 100)
         offset = _offset(request.args.get("pageToken"))
         page = found[offset : offset + limit]
         return self._listing(
-            "comment", [self._comment_json(p) for p in page], offset, limit, len(found)
+            "comment",
+            [self._comment_json(p, by_id=parent is None) for p in page],
+            offset,
+            limit,
+            len(found),
+            page_info="none" if parent is None else "per_page",
         )
 
     def _reply(self, request: Request, account: Account) -> Response:
@@ -739,6 +896,49 @@ class YouTubeApi(NetworkApi):
         )
         return json_response(self._comment_json(reply))
 
+    def _new_thread(self, request: Request, account: Account) -> Response:
+        """``commentThreads.insert``: a top-level comment by the channel on a video."""
+        body = request.get_json(silent=True) or {}
+        snippet = body.get("snippet") or {}
+        top = (snippet.get("topLevelComment") or {}).get("snippet") or {}
+        text = str(top.get("textOriginal") or "").strip()
+        video = self.state.post(NETWORK, str(snippet.get("videoId") or ""))
+        if video is None or video.deleted or video.is_comment:
+            raise YouTubeError(
+                404,
+                "The video identified by the videoId parameter cannot be found.",
+                "videoNotFound",
+            )
+        if not text:
+            raise YouTubeError(400, "The comment text is empty.", "commentTextRequired")
+        comment = self.state.add_post(
+            Post(
+                network=NETWORK,
+                id="Ug" + self._new_id(24),
+                account_id=account.id,
+                text=text,
+                url=f"https://www.youtube.com/watch?v={video.id}",
+                parent_id=video.id,
+                root_id=video.id,
+                options={"is_reply": False, "moderation": "published"},
+            )
+        )
+        return json_response(
+            {
+                "kind": "youtube#commentThread",
+                "etag": _etag(),
+                "id": comment.id,
+                "snippet": {
+                    "channelId": video.account_id,
+                    "videoId": video.id,
+                    "topLevelComment": self._comment_json(comment),
+                    "canReply": True,
+                    "totalReplyCount": 0,
+                    "isPublic": True,
+                },
+            }
+        )
+
     def _moderate(self, request: Request, account: Account) -> Response:
         status = request.args.get("moderationStatus")
         if status not in ("heldForReview", "published", "rejected"):
@@ -748,6 +948,7 @@ class YouTubeApi(NetworkApi):
             if comment is None or not comment.is_comment:
                 raise YouTubeError(404, "The comment cannot be found.", "commentNotFound")
             with self.state.lock:
+                comment.options["moderation"] = status
                 comment.hidden = status != "published"
                 comment.deleted = comment.deleted or status == "rejected"
         return Response(status=204)

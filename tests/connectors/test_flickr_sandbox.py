@@ -4,6 +4,7 @@ tickets, XML answers parsed safely, licence and visibility, comments and views."
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,77 @@ def test_comments_reply_no_hiding_and_views(flickr, sandbox, tmp_path) -> None:
     sandbox.set_metrics("flickr", result.remote_id, views=321)
     assert flickr.fetch_post_metrics([result.remote_id])[result.remote_id].views == 321
     assert flickr.fetch_account_metrics().raw["photos"] == 1
+
+
+# -- issue 11, finding 8: a refused licence is no failed post ------------------------------------
+
+
+def uploads(sandbox) -> list[dict]:
+    return [r for r in sandbox.requests("flickr") if r["path"].rstrip("/") == "/services/upload"]
+
+
+def set_licence_calls(sandbox) -> list[dict]:
+    return [
+        r
+        for r in sandbox.requests("flickr")
+        if r["method"] == "POST" and r["path"].rstrip("/") == "/services/rest"
+    ]
+
+
+def test_a_licence_flickr_does_not_take_keeps_the_photo_published_with_a_note(
+    flickr, sandbox, tmp_path
+) -> None:
+    """7 ("No known copyright restrictions") is for The Commons only: setLicense refuses it."""
+    post = OutgoingPost(11, "Archivbild", "Zeche", media=[photo(tmp_path)])
+    post = OutgoingPost(
+        11, "Archivbild", "Zeche", media=post.media, options={"licence": "no-known-copyright"}
+    )
+    result = flickr.publish(post)
+    (made,) = sandbox.posts("flickr")
+    assert made["id"] == result.remote_id and made["options"]["license"] == "0"
+    assert result.note is not None and "licence" in result.note
+    assert len(uploads(sandbox)) == 1
+
+
+def test_a_licence_refused_by_flickr_is_a_note_and_nothing_is_sent_twice(
+    flickr, sandbox, tmp_path
+) -> None:
+    sandbox.settings("flickr", available_licenses=["0"])  # this account may set none but 0
+    post = OutgoingPost(
+        12, "Stadtfest", "Bühne", media=[photo(tmp_path)], options={"licence": "cc-by"}
+    )
+    result = flickr.publish(post)
+    assert result.note is not None
+    assert "License not available" in result.note  # Flickr's own reason, as it said it
+    assert result.url == f"https://www.flickr.com/photos/{NSID}/{result.remote_id}/"
+    assert len(uploads(sandbox)) == 1 and len(set_licence_calls(sandbox)) == 1
+    # Nothing is left over for a retry: the stored ticket is gone, find_published finds it.
+    assert flickr.sessions.get("flickr", post.idempotency_key) is None
+    assert flickr.find_published(post).remote_id == result.remote_id
+
+
+def test_setlicense_answers_flickrs_error_codes(flickr, sandbox, tmp_path) -> None:
+    result = flickr.publish(OutgoingPost(13, "x", "t", media=[photo(tmp_path)]))
+    for license_id, code, message in (
+        ("7", 4, "License not available"),
+        ("99", 2, "License not found"),
+    ):
+        with pytest.raises(Rejected) as refused:
+            flickr.call(
+                "flickr.photos.licenses.setLicense",
+                "the licence",
+                post=True,
+                photo_id=result.remote_id,
+                license_id=license_id,
+            )
+        answer = json.loads((refused.value.detail or "").split(": ", 1)[1])
+        assert message in refused.value.message and answer["code"] == code
+
+
+def test_every_licence_hub_offers_is_one_flickr_takes() -> None:
+    from hub.connectors.flickr import LICENCES, SETTABLE
+    from hub.publishing.options import KNOWN_LICENCES
+
+    assert set(KNOWN_LICENCES) <= set(LICENCES)
+    assert {LICENCES[key] for key in KNOWN_LICENCES} <= SETTABLE
+    assert 7 not in SETTABLE and 8 not in SETTABLE

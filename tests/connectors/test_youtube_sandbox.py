@@ -244,3 +244,133 @@ def test_unsupported_is_never_raised_for_offered_capabilities(youtube) -> None:
     assert youtube.supports(Capability.publish_video)
     assert not youtube.supports(Capability.publish_image)
     assert Unsupported
+
+
+# -- issue 11, finding 7: what production does that the sandbox did not show -------------------
+
+
+def threads_asked(sandbox, status: str | None) -> list[dict]:
+    """The commentThreads.list calls made with this ``moderationStatus`` (None: without)."""
+    found = []
+    for entry in sandbox.requests("youtube"):
+        if entry["method"] != "GET" or not entry["path"].endswith("/commentThreads"):
+            continue
+        asked = dict(pair.split("=", 1) for pair in entry["query"].split("&") if "=" in pair)
+        if asked.get("moderationStatus") == status:
+            found.append(entry)
+    return found
+
+
+def test_held_and_likely_spam_comments_reach_the_inbox_hidden(
+    youtube, sandbox, tmp_path, monkeypatch
+) -> None:
+    video_id = youtube.publish(post_with(video_file(tmp_path))).remote_id
+    sandbox.add_comment("youtube", video_id, "Sichtbar für alle")
+    sandbox.settings("youtube", hold_comments="heldForReview")
+    sandbox.add_comment("youtube", video_id, "Wartet auf Prüfung")
+    sandbox.settings("youtube", hold_comments="likelySpam")
+    sandbox.add_comment("youtube", video_id, "Billige Uhren hier")
+    sandbox.settings("youtube", hold_comments="published")
+
+    page = youtube.fetch_comments({}, [video_id])
+    assert {c.text: c.hidden for c in page.items} == {
+        "Sichtbar für alle": False,
+        "Wartet auf Prüfung": True,
+        "Billige Uhren hier": True,
+    }
+    assert len(threads_asked(sandbox, "heldForReview")) == 1
+    assert len(threads_asked(sandbox, "likelySpam")) == 1
+    assert page.units == 3
+
+    # Quota: the held queues are read once per held_interval, not in every round.
+    sandbox.settings("youtube", hold_comments="heldForReview")
+    later = sandbox.add_comment("youtube", video_id, "Später gehalten")
+    again = youtube.fetch_comments(page.cursor, [video_id])
+    assert again.items == [] and again.units == 1
+    assert len(threads_asked(sandbox, "heldForReview")) == 1
+    monkeypatch.setattr(YouTubeConnector, "held_interval", 0.0)
+    due = youtube.fetch_comments(again.cursor, [video_id])
+    assert [(c.remote_id, c.hidden) for c in due.items] == [(later["id"], True)]
+
+    full = youtube.fetch_comments(due.cursor, [video_id], full=True)
+    assert sorted(c.text for c in full.items if c.hidden) == [
+        "Billige Uhren hier",
+        "Später gehalten",
+        "Wartet auf Prüfung",
+    ]
+    assert list(full.complete) == [video_id]
+
+
+def test_a_comment_hub_hid_is_present_and_hidden_in_the_complete_listing(
+    youtube, sandbox, tmp_path
+) -> None:
+    video_id = youtube.publish(post_with(video_file(tmp_path))).remote_id
+    first = sandbox.add_comment("youtube", video_id, "Unsachlich")
+    answer = sandbox.add_comment("youtube", video_id, "Auch unsachlich", parent_id=first["id"])
+    other = sandbox.add_comment("youtube", video_id, "Danke!")
+    youtube.set_hidden(first["id"], True)
+    youtube.set_hidden(answer["id"], True)
+
+    full = youtube.fetch_comments({}, [video_id], full=True)
+    assert {c.remote_id: c.hidden for c in full.items} == {
+        first["id"]: True,
+        answer["id"]: True,
+        other["id"]: False,
+    }
+    assert list(full.complete) == [video_id]  # so hub marks nothing of these as deleted
+
+    youtube.set_hidden(first["id"], False)
+    shown = youtube.fetch_comments(full.cursor, [video_id], full=True)
+    assert {c.remote_id: c.hidden for c in shown.items}[first["id"]] is False
+
+
+def test_upload_from_an_unverified_google_project_is_private_and_says_so(
+    youtube, sandbox, tmp_path
+) -> None:
+    sandbox.settings("youtube", unverified_project=True)
+    result = youtube.publish(post_with(video_file(tmp_path), privacy="public"))
+    made = sandbox.post("youtube", result.remote_id)
+    assert made["options"]["privacyStatus"] == "private"
+    assert result.note is not None
+    assert "private" in result.note and "not verified" in result.note
+    # No public link claimed: the address is the video's page in YouTube Studio.
+    assert result.url == f"https://studio.youtube.com/video/{result.remote_id}/edit"
+
+    asked_private = youtube.publish(post_with(video_file(tmp_path, extra=7), 2, privacy="private"))
+    assert asked_private.note is None
+    assert asked_private.url == f"https://www.youtube.com/watch?v={asked_private.remote_id}"
+
+    sandbox.settings("youtube", unverified_project=False)
+    public = youtube.publish(post_with(video_file(tmp_path, extra=9), 3))
+    assert public.note is None and sandbox.post("youtube", public.remote_id)["options"][
+        "privacyStatus"
+    ] == ("public")
+
+
+def test_a_lost_answer_of_a_locked_upload_is_found_with_the_note(
+    youtube, sandbox, tmp_path
+) -> None:
+    sandbox.settings("youtube", unverified_project=True)
+    post = post_with(video_file(tmp_path, extra=100_000), 9, privacy="unlisted")
+    sandbox.add_fault("youtube", "reset", method="PUT", after=True, count=1)
+    youtube.resume_attempts = 0
+    with pytest.raises(Transient):
+        youtube.publish(post)
+    found = youtube.find_published(post)
+    assert found is not None and found.note is not None and "private" in found.note
+
+
+def test_favorite_count_is_never_a_figure(youtube, sandbox, tmp_path) -> None:
+    video_id = youtube.publish(post_with(video_file(tmp_path))).remote_id
+    sandbox.set_metrics("youtube", video_id, viewCount=10, likeCount=2)
+    wire = requests_statistics(youtube, video_id)
+    assert wire["favoriteCount"] == "0"  # what YouTube sends, always
+    figures = youtube.fetch_post_metrics([video_id])[video_id]
+    assert figures.saves is None  # "–", never a real 0
+    assert "favoriteCount" not in figures.raw
+    assert (figures.views, figures.likes) == (10, 2)
+
+
+def requests_statistics(youtube: YouTubeConnector, video_id: str) -> dict:
+    found = youtube.youtube.videos().list(part="statistics", id=video_id).execute()
+    return dict(found["items"][0]["statistics"])

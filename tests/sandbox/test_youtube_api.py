@@ -188,3 +188,74 @@ def test_resumable_protocol_answers_308_with_range(sandbox, sandbox_url) -> None
     assert last.status_code == 200 and problems(last.json(), {"$ref": "Video"}) == []
     (post,) = sandbox.posts("youtube")
     assert post["media"][0]["size"] == 10
+
+
+def test_held_threads_come_only_when_asked_for(published, sandbox, sandbox_url) -> None:
+    """commentThreads.list lists published threads unless moderationStatus asks otherwise;
+    a thread is held when its top-level comment or one of its replies is."""
+    sandbox.settings("youtube", hold_comments="heldForReview")
+    held = sandbox.add_comment("youtube", published["video"], "Wartet")
+    held_reply = sandbox.add_comment("youtube", published["comment"], "Antwort wartet")
+    sandbox.settings("youtube", hold_comments="likelySpam")
+    spam = sandbox.add_comment("youtube", published["video"], "Spam")
+
+    def threads(**asked: str) -> dict[str, Any]:
+        answer = requests.get(
+            f"{sandbox_url}/youtube/v3/commentThreads",
+            params={"part": "snippet,replies", "videoId": published["video"], **asked},
+            headers={"Authorization": f"Bearer {published['token']}"},
+            timeout=5,
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert problems(body, {"$ref": "CommentThreadListResponse"}) == []
+        return body
+
+    def statuses(body: dict[str, Any]) -> dict[str, str]:
+        found = {}
+        for thread in body["items"]:
+            top = thread["snippet"]["topLevelComment"]
+            found[top["id"]] = top["snippet"]["moderationStatus"]
+            for reply in (thread.get("replies") or {}).get("comments") or []:
+                found[reply["id"]] = reply["snippet"]["moderationStatus"]
+        return found
+
+    assert statuses(threads()) == {
+        published["comment"]: "published",
+        published["reply"]: "published",
+    }
+    assert statuses(threads(moderationStatus="heldForReview")) == {
+        held["id"]: "heldForReview",
+        published["comment"]: "published",  # listed for its held reply
+        published["reply"]: "published",
+        held_reply["id"]: "heldForReview",
+    }
+    assert statuses(threads(moderationStatus="likelySpam")) == {spam["id"]: "likelySpam"}
+    refused = requests.get(
+        f"{sandbox_url}/youtube/v3/commentThreads",
+        params={"part": "snippet", "videoId": published["video"], "moderationStatus": "rejected"},
+        headers={"Authorization": f"Bearer {published['token']}"},
+        timeout=5,
+    )
+    assert refused.status_code == 400
+
+
+def test_unverified_project_locks_uploads_to_private(published, sandbox, sandbox_url) -> None:
+    assert sandbox.settings("youtube")["unverified_project"] is False
+    assert sandbox.settings("youtube", unverified_project=True)["unverified_project"] is True
+    headers = {"Authorization": f"Bearer {published['token']}"}
+    start = requests.post(
+        f"{sandbox_url}/upload/youtube/v3/videos",
+        params={"uploadType": "resumable", "part": "snippet,status"},
+        json={"snippet": {"title": "t"}, "status": {"privacyStatus": "public"}},
+        headers={**headers, "X-Upload-Content-Length": "10"},
+        timeout=5,
+    )
+    made = requests.put(
+        start.headers["Location"],
+        data=b"\x00\x00\x00\x18ftypmp",
+        headers={**headers, "Content-Range": "bytes 0-9/10"},
+        timeout=5,
+    )
+    assert made.status_code == 200 and made.json()["status"]["privacyStatus"] == "private"
+    assert problems(made.json(), {"$ref": "Video"}) == []

@@ -31,13 +31,13 @@ def test_admin_connects_a_channel_and_the_secret_never_comes_back(make_user, cli
             "network": "facebook",
             "external_id": "123456",
             "status": "active",
-            "new_credentials": f'{{"page_token": "{SECRET}", "app_id": "42"}}',
+            "new_credentials": f'{{"access_token": "{SECRET}", "app_id": "42"}}',
         },
     )
     assert response.status_code == 302, response.text[:3000]
     assert SECRET not in response.text
     channel = _channel()
-    assert channel.credentials == {"page_token": SECRET, "app_id": "42"}
+    assert channel.credentials == {"access_token": SECRET, "app_id": "42"}
 
     pages = [
         client.get("/admin/channels/"),
@@ -48,7 +48,7 @@ def test_admin_connects_a_channel_and_the_secret_never_comes_back(make_user, cli
     ]
     for page in pages:
         assert SECRET not in page.text
-        assert "page_token" not in page.text
+        assert "app_id" not in page.text  # not even the stored keys' names
     assert "Stadt Bochum" in pages[0].text and "123456" in pages[0].text
 
     [created] = _events("channel.created")

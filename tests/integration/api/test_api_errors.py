@@ -325,7 +325,7 @@ def test_credentials_never_leave_the_server(caller) -> None:
             "network": "facebook",
             "name": "Stadt Bochum",
             "external_id": "1234567890",
-            "credentials": {"page_token": SECRET},
+            "credentials": {"access_token": SECRET},
         },
     )
     assert created.status_code == 201, created.json
@@ -346,7 +346,7 @@ def test_credentials_never_leave_the_server(caller) -> None:
     for response in responses:
         assert SECRET not in response.get_data(as_text=True)
     stored = db.session.get(Channel, channel_id)
-    assert stored.credentials == {"page_token": SECRET}
+    assert stored.credentials == {"access_token": SECRET}
     audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "channel.connected"))
     assert all(SECRET not in str(event.details) for event in audit)
 

@@ -160,7 +160,10 @@ def test_units_of_every_page_of_a_sync_add_up(publish, channel, sandbox, monkeyp
     sandbox.add_comments("youtube", video, [{"text": f"Frage {i}"} for i in range(250)])
     ch = channel("youtube")
     before = len(sandbox.requests("youtube"))
-    assert sync.sync_now(ch) == "synced"
+    runs = [sync.sync_now(ch)]  # the held queues are read too: a run may not hold them all
+    while runs[-1] == "more" and len(runs) < 10:
+        runs.append(sync.sync_now(db.session.get(Channel, ch.id)))
+    assert runs[-1] == "synced"
     reads = [
         r
         for r in sandbox.requests("youtube")[before:]

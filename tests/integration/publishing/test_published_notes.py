@@ -1,0 +1,81 @@
+"""Published, but not as asked: the delivery is published and its message says what the editor
+must know (issue 11: YouTube locks uploads of an unverified Google project to private; Flickr
+refuses some licences after the upload). Real connectors against the sandbox, both databases."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.models import DeliveryState
+from tests.conftest import make_settings
+from tests.support import approved_announcement, publish_due
+
+CHANNEL = "UC" + "notesbochum00000000000"
+YOUTUBE_LOGIN = {
+    "refresh_token": "refresh-notes",
+    "client_id": "123456789012-notes.apps.googleusercontent.com",
+    "client_secret": "secret",
+}
+
+
+@pytest.fixture
+def settings(tmp_path, database_url, sandbox_url):  # type: ignore[no-untyped-def]
+    return make_settings(
+        tmp_path, database_url, sandbox_url=sandbox_url, network_timeout=3.0, max_attempts=3
+    )
+
+
+def test_a_video_youtube_locked_to_private_is_published_with_the_reason(
+    english, make_user, make_channel, make_media, sandbox
+) -> None:
+    sandbox.put_account("youtube", id=CHANNEL, token=YOUTUBE_LOGIN["refresh_token"])
+    sandbox.settings("youtube", unverified_project=True)
+    channel = make_channel("youtube", external_id=CHANNEL, credentials=dict(YOUTUBE_LOGIN))
+    video = make_media("video")
+    ann = approved_announcement(
+        make_user("editor"),
+        make_user("approver"),
+        [channel.id],
+        title="Radweg",
+        body="Der neue Radweg",
+        media_ids=[video.id],
+    )
+    assert publish_due() == ["published"]
+    (delivery,) = ann.deliveries
+    assert delivery.state == DeliveryState.published
+    assert delivery.error_message and "private" in delivery.error_message
+    assert "not verified" in delivery.error_message
+    assert delivery.url == f"https://studio.youtube.com/video/{delivery.remote_id}/edit"
+    assert sandbox.post("youtube", delivery.remote_id)["options"]["privacyStatus"] == "private"
+
+
+def test_a_refused_flickr_licence_is_published_with_a_note_and_uploaded_once(
+    english, make_user, make_channel, make_media, sandbox
+) -> None:
+    sandbox.settings("flickr", available_licenses=["0"])
+    channel = make_channel(
+        "flickr",
+        external_id="12037949754@N01",
+        credentials={
+            "api_key": "key",
+            "api_secret": "secret",
+            "oauth_token": "72157-notes",
+            "oauth_token_secret": "token-secret",
+        },
+    )
+    image = make_media("image", licence="CC BY 4.0")
+    ann = approved_announcement(
+        make_user("editor"),
+        make_user("approver"),
+        [channel.id],
+        title="Stadtfest",
+        body="Die Bühne",
+        media_ids=[image.id],
+    )
+    assert publish_due() == ["published"]
+    assert publish_due() == []  # nothing left to retry
+    (delivery,) = ann.deliveries
+    assert delivery.state == DeliveryState.published
+    assert delivery.error_message and "License not available" in delivery.error_message
+    uploads = [r for r in sandbox.requests("flickr") if "upload" in r["path"]]
+    assert len(uploads) == 1
