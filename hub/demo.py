@@ -35,6 +35,15 @@ DEMO_CHANNELS = [
     ("flickr", "Stadt Bochum", "12345678@N00"),
 ]
 CREDENTIALS_FILE = "demo-credentials.txt"
+DEMO_APPS = (
+    "HUB_META_APP_ID",
+    "HUB_META_APP_SECRET",
+    "HUB_X_CLIENT_ID",
+    "HUB_GOOGLE_CLIENT_ID",
+    "HUB_GOOGLE_CLIENT_SECRET",
+    "HUB_FLICKR_API_KEY",
+    "HUB_FLICKR_API_SECRET",
+)
 
 
 def _wait_for(url: str, seconds: float = 20.0) -> None:
@@ -61,6 +70,9 @@ def run_demo(host: str, port: int, sandbox_port: int) -> None:
     os.environ.setdefault("HUB_METRICS_SPEEDUP", "60")
     # Citizens' comments reach the inbox within seconds rather than a minute.
     os.environ.setdefault("HUB_INBOX_SYNC_INTERVAL", "15")
+    # The sandbox's consent pages take any app: "Connect ..." runs the networks' real flows.
+    for name in DEMO_APPS:
+        os.environ.setdefault(name, f"demo-{name[4:].lower().replace('_', '-')}")
     settings = Settings.from_env()
 
     from hub import create_app

@@ -16,6 +16,7 @@ from hub.admin import token_banners  # noqa: F401  (registers the channel-login 
 from hub.admin.announcements import AnnouncementsView
 from hub.admin.audit_log import AuditLogView
 from hub.admin.channels import ChannelView
+from hub.admin.connect import add_connect_view
 from hub.admin.dashboard import DashboardView
 from hub.admin.engagement import EngagementView
 from hub.admin.hold import HoldView
@@ -72,6 +73,7 @@ def init_admin(app: Flask) -> None:
     admin.add_view(
         ChannelView(Channel, db, name=_l("Channels"), endpoint="channels", category=_l("Settings"))
     )
+    add_connect_view(app, admin)  # the channel list's "Connect ..." buttons lead here
     admin.add_view(
         HoldView(name=_l("Crisis hold"), endpoint="hold", url="hold", category=_l("Settings"))
     )

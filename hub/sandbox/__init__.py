@@ -10,6 +10,8 @@ Layout, one module per network and the shared things once:
 - ``server``: the WSGI app (routing by path, faults), running it in a thread or a process;
 - ``control``: ``/_sandbox/...`` endpoints; ``client``: a Python client for them;
 - ``x``: X API v2; ``graph``: the Graph API's common ground; ``facebook``: Facebook Pages.
+- ``oauth``: signing in: each network's consent page and authorization grant (hub's "Connect
+  ..." buttons run against it).
 
 Instagram, YouTube and Flickr come as more modules and one line each in
 :func:`hub.sandbox.server.default_apis`.

@@ -36,6 +36,7 @@ from hub.sandbox.facebook import FacebookPages
 from hub.sandbox.flickr import FlickrApi
 from hub.sandbox.graph import GraphApi
 from hub.sandbox.instagram import InstagramAccounts
+from hub.sandbox.oauth import with_sign_in
 from hub.sandbox.x import XApi
 from hub.sandbox.youtube import YouTubeApi
 
@@ -52,12 +53,14 @@ class _Dropped(Exception):
 
 def default_apis(state: SandboxState) -> list[NetworkApi]:
     """Every network the sandbox speaks. A new network is one more entry here."""
-    return [
-        XApi(state),
-        GraphApi(state, [FacebookPages, InstagramAccounts]),
-        YouTubeApi(state),
-        FlickrApi(state),
-    ]
+    return with_sign_in(  # consent pages and code grants (hub.sandbox.oauth) go first
+        [
+            XApi(state),
+            GraphApi(state, [FacebookPages, InstagramAccounts]),
+            YouTubeApi(state),
+            FlickrApi(state),
+        ]
+    )
 
 
 class SandboxApp:
