@@ -4,10 +4,14 @@ publishing pass."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
+
+from werkzeug.serving import make_server
 
 T = TypeVar("T")
 
@@ -30,6 +34,31 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def flickr_login(token: str) -> dict[str, str]:
+    """A Flickr channel's credentials (OAuth 1.0a) with the access token ``token``: the sandbox
+    reads only that."""
+    return {
+        "api_key": "key",
+        "api_secret": "secret",
+        "oauth_token": token,
+        "oauth_token_secret": "token-secret",
+    }
+
+
+@contextmanager
+def serving(app: Any, port: int) -> Iterator[str]:
+    """The WSGI ``app`` over HTTP on ``port`` while the block runs (the sandbox's Instagram
+    fetches media from it); yields its URL."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
 
 
 def publish_due(now=None) -> list[str]:  # type: ignore[no-untyped-def]

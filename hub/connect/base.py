@@ -5,7 +5,8 @@ A :class:`Flow` is one network's way of turning an admin's consent into a channe
 1. :meth:`Flow.start` builds the consent page's address (and may call the network first, as
    Flickr's OAuth 1.0a does for its request token); what the callback will need (a PKCE verifier,
    a request token) is returned to be kept in the admin's session;
-2. :meth:`Flow.exchange` takes the callback's query and turns the code into tokens (the *login*);
+2. :meth:`Flow.exchange` takes the callback's query (:meth:`Flow.callback_code`) and turns the
+   code into tokens (:meth:`Flow.redeem`: the *login*);
 3. :meth:`Flow.accounts` lists what that login may act as (pages, a user, a channel), each with
    the credentials a channel of it stores.
 
@@ -22,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlencode
 
 import requests
 from flask_babel import gettext as _
@@ -67,8 +69,11 @@ class Flow:
         return all(self.app(settings))
 
     def app(self, settings: Settings) -> tuple[str | None, ...]:
-        """The app's credentials, in the order of :attr:`setting_names`."""
-        raise NotImplementedError
+        """The app's credentials, in the order of :attr:`setting_names` (each the setting of that
+        environment variable: ``HUB_X_CLIENT_ID`` is ``settings.x_client_id``)."""
+        return tuple(
+            getattr(settings, name.removeprefix("HUB_").lower()) for name in self.setting_names
+        )
 
     def start(
         self, settings: Settings, redirect_uri: str, state: str
@@ -85,6 +90,12 @@ class Flow:
     ) -> dict[str, Any]:
         """The login (tokens) from the callback's query; raises :class:`Cancelled` or
         :class:`ConnectFailed`."""
+        return self.redeem(settings, redirect_uri, self.callback_code(args, kept), kept)
+
+    def redeem(
+        self, settings: Settings, redirect_uri: str, code: str, kept: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The callback's code (OAuth 1.0a: its verifier) for the login."""
         raise NotImplementedError
 
     def accounts(self, settings: Settings, login: Mapping[str, Any]) -> list[FoundAccount]:
@@ -93,8 +104,9 @@ class Flow:
 
     # -- shared by the OAuth 2.0 flows --------------------------------------------------------
 
-    def refused_or_cancelled(self, args: Mapping[str, str]) -> None:
-        """The consent page's refusal: ``access_denied`` is the admin's "Cancel"."""
+    def callback_code(self, args: Mapping[str, str], kept: Mapping[str, Any]) -> str:
+        """The callback's authorization code, or the consent page's refusal: ``access_denied`` is
+        the admin's "Cancel"."""
         error = args.get("error")
         if not error:
             if not args.get("code"):
@@ -102,7 +114,7 @@ class Flow:
                     _("%(network)s sent no authorization code back.", network=self.title),
                     detail=f"callback query: {sorted(args)}",
                 )
-            return
+            return args["code"]
         if error == "access_denied":
             raise Cancelled(
                 _(
@@ -153,6 +165,32 @@ class Flow:
                 detail=f"{method} {url.split('?')[0]}: {response.text[:1000]}",
             )
         return body
+
+    def pkce_consent(self, page: str, query: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The consent page's URL with the query and a PKCE challenge (S256), and the verifier
+        the callback needs kept."""
+        verifier, challenge = pkce_pair()
+        query = {**query, "code_challenge": challenge, "code_challenge_method": "S256"}
+        return f"{page}?{urlencode(query)}", {"verifier": verifier}
+
+    def code_for_tokens(
+        self, token_url: str, form: Mapping[str, Any], lifetime: int, **kwargs: Any
+    ) -> dict[str, Any]:
+        """The login from the token endpoint's answer to ``grant_type=authorization_code``: the
+        access token, the refresh token (if any) and the access token's lifetime in seconds
+        (``lifetime`` where the answer names none)."""
+        body = self.json(
+            "POST",
+            token_url,
+            data={"grant_type": "authorization_code", **form},
+            expect=("access_token",),
+            **kwargs,
+        )
+        return {
+            "access_token": body["access_token"],
+            "refresh_token": body.get("refresh_token"),
+            "expires_in": int(body.get("expires_in") or lifetime),
+        }
 
 
 def pkce_pair() -> tuple[str, str]:

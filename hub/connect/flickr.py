@@ -40,9 +40,6 @@ class FlickrFlow(Flow):
     title = "Flickr"
     setting_names = ("HUB_FLICKR_API_KEY", "HUB_FLICKR_API_SECRET")
 
-    def app(self, settings: Settings) -> tuple[str | None, ...]:
-        return (settings.flickr_api_key, settings.flickr_api_secret)
-
     def _fetch(self, session: OAuth1Session, url: str, *, access: bool) -> dict[str, Any]:
         """One signed token request; what Flickr refuses is told, its answer logged
         (requests-oauthlib raises ``ValueError`` subclasses for a refusal or a missing token)."""
@@ -74,13 +71,8 @@ class FlickrFlow(Flow):
         consent = f"{web_url(settings, WEB)}/services/oauth/authorize?{query}"
         return consent, {"token": token["oauth_token"], "secret": token["oauth_token_secret"]}
 
-    def exchange(
-        self,
-        settings: Settings,
-        redirect_uri: str,
-        args: Mapping[str, str],
-        kept: Mapping[str, Any],
-    ) -> dict[str, Any]:
+    def callback_code(self, args: Mapping[str, str], kept: Mapping[str, Any]) -> str:
+        """The callback's ``oauth_verifier``, for the request token this session asked for."""
         if not args.get("oauth_verifier"):
             raise Cancelled(
                 _(
@@ -93,12 +85,17 @@ class FlickrFlow(Flow):
                 _("This login was not started here; please connect again."),
                 detail="Flickr's oauth_token differs from the request token of this session",
             )
+        return args["oauth_verifier"]
+
+    def redeem(
+        self, settings: Settings, redirect_uri: str, code: str, kept: Mapping[str, Any]
+    ) -> dict[str, Any]:
         session = OAuth1Session(
             settings.flickr_api_key,
             client_secret=settings.flickr_api_secret,
             resource_owner_key=kept["token"],
             resource_owner_secret=kept["secret"],
-            verifier=args["oauth_verifier"],
+            verifier=code,
         )
         url = f"{api_base(settings, 'flickr', WEB)}/services/oauth/access_token"
         return self._fetch(session, url, access=True)

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
-from hub.connect.base import Flow, FoundAccount, pkce_pair, web_url
+from hub.connect.base import Flow, FoundAccount, web_url
 from hub.models.types import utcnow
 
 if TYPE_CHECKING:
@@ -33,9 +32,6 @@ class YouTubeFlow(Flow):
     title = "YouTube"
     setting_names = ("HUB_GOOGLE_CLIENT_ID", "HUB_GOOGLE_CLIENT_SECRET")
 
-    def app(self, settings: Settings) -> tuple[str | None, ...]:
-        return (settings.google_client_id, settings.google_client_secret)
-
     @staticmethod
     def urls(settings: Settings) -> tuple[str, str]:
         """The token endpoint and the API root, as the YouTube connector reaches them."""
@@ -49,8 +45,8 @@ class YouTubeFlow(Flow):
     def start(
         self, settings: Settings, redirect_uri: str, state: str
     ) -> tuple[str, dict[str, Any]]:
-        verifier, challenge = pkce_pair()
-        query = urlencode(
+        return self.pkce_consent(
+            f"{web_url(settings, WEB)}/o/oauth2/v2/auth",
             {
                 "client_id": settings.google_client_id,
                 "redirect_uri": redirect_uri,
@@ -60,39 +56,21 @@ class YouTubeFlow(Flow):
                 "prompt": "consent",
                 "include_granted_scopes": "true",
                 "state": state,
-                "code_challenge": challenge,
-                "code_challenge_method": "S256",
-            }
-        )
-        return f"{web_url(settings, WEB)}/o/oauth2/v2/auth?{query}", {"verifier": verifier}
-
-    def exchange(
-        self,
-        settings: Settings,
-        redirect_uri: str,
-        args: Mapping[str, str],
-        kept: Mapping[str, Any],
-    ) -> dict[str, Any]:
-        self.refused_or_cancelled(args)
-        token_url, _root = self.urls(settings)
-        body = self.json(
-            "POST",
-            token_url,
-            data={
-                "grant_type": "authorization_code",
-                "code": args["code"],
-                "redirect_uri": redirect_uri,
-                "client_id": settings.google_client_id,
-                "client_secret": settings.google_client_secret,
-                "code_verifier": kept["verifier"],
             },
-            expect=("access_token",),
         )
-        return {
-            "access_token": body["access_token"],
-            "refresh_token": body.get("refresh_token"),
-            "expires_in": int(body.get("expires_in") or 3599),
+
+    def redeem(
+        self, settings: Settings, redirect_uri: str, code: str, kept: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        token_url, _root = self.urls(settings)
+        form = {
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "client_id": settings.google_client_id,
+            "client_secret": settings.google_client_secret,
+            "code_verifier": kept["verifier"],
         }
+        return self.code_for_tokens(token_url, form, lifetime=3599)
 
     def accounts(self, settings: Settings, login: Mapping[str, Any]) -> list[FoundAccount]:
         _token_url, root = self.urls(settings)

@@ -53,9 +53,6 @@ class FacebookLogin(Flow):
     setting_names = ("HUB_META_APP_ID", "HUB_META_APP_SECRET")
     scopes: tuple[str, ...] = ()
 
-    def app(self, settings: Settings) -> tuple[str | None, ...]:
-        return (settings.meta_app_id, settings.meta_app_secret)
-
     def graph(self, settings: Settings) -> str:
         return f"{api_base(settings, 'graph', GRAPH)}/{GRAPH_VERSION}"
 
@@ -73,18 +70,13 @@ class FacebookLogin(Flow):
         )
         return f"{web_url(settings, WEB)}/{GRAPH_VERSION}/dialog/oauth?{query}", {}
 
-    def exchange(
-        self,
-        settings: Settings,
-        redirect_uri: str,
-        args: Mapping[str, str],
-        kept: Mapping[str, Any],
+    def redeem(
+        self, settings: Settings, redirect_uri: str, code: str, kept: Mapping[str, Any]
     ) -> dict[str, Any]:
-        self.refused_or_cancelled(args)
         app = {"client_id": settings.meta_app_id, "client_secret": settings.meta_app_secret}
         url = f"{self.graph(settings)}/oauth/access_token"
-        code = {"redirect_uri": redirect_uri, "code": args["code"]}
-        short = self.json("GET", url, params={**app, **code}, expect=("access_token",))
+        params = {**app, "redirect_uri": redirect_uri, "code": code}
+        short = self.json("GET", url, params=params, expect=("access_token",))
         long = self.json(
             "GET",
             url,

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
-from hub.connect.base import Flow, FoundAccount, api_base, pkce_pair, web_url
+from hub.connect.base import Flow, FoundAccount, api_base, web_url
 from hub.models.types import utcnow
 
 if TYPE_CHECKING:
@@ -37,53 +36,35 @@ class XFlow(Flow):
     title = "X"
     setting_names = ("HUB_X_CLIENT_ID",)  # HUB_X_CLIENT_SECRET: only for a confidential client
 
-    def app(self, settings: Settings) -> tuple[str | None, ...]:
-        return (settings.x_client_id,)
-
     def start(
         self, settings: Settings, redirect_uri: str, state: str
     ) -> tuple[str, dict[str, Any]]:
-        verifier, challenge = pkce_pair()
-        query = urlencode(
+        return self.pkce_consent(
+            f"{web_url(settings, WEB)}/i/oauth2/authorize",
             {
                 "response_type": "code",
                 "client_id": settings.x_client_id,
                 "redirect_uri": redirect_uri,
                 "scope": " ".join(SCOPES),
                 "state": state,
-                "code_challenge": challenge,
-                "code_challenge_method": "S256",
-            }
+            },
         )
-        return f"{web_url(settings, WEB)}/i/oauth2/authorize?{query}", {"verifier": verifier}
 
-    def exchange(
-        self,
-        settings: Settings,
-        redirect_uri: str,
-        args: Mapping[str, str],
-        kept: Mapping[str, Any],
+    def redeem(
+        self, settings: Settings, redirect_uri: str, code: str, kept: Mapping[str, Any]
     ) -> dict[str, Any]:
-        self.refused_or_cancelled(args)
         client_id, secret = settings.x_client_id, settings.x_client_secret
-        body = self.json(
-            "POST",
+        return self.code_for_tokens(
             f"{api_base(settings, 'x', API)}/2/oauth2/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": args["code"],
+            {
+                "code": code,
                 "redirect_uri": redirect_uri,
                 "code_verifier": kept["verifier"],
                 "client_id": client_id,
             },
+            lifetime=7200,
             auth=(client_id, secret) if secret else None,
-            expect=("access_token",),
         )
-        return {
-            "access_token": body["access_token"],
-            "refresh_token": body.get("refresh_token"),
-            "expires_in": int(body.get("expires_in") or 7200),
-        }
 
     def accounts(self, settings: Settings, login: Mapping[str, Any]) -> list[FoundAccount]:
         me = self.json(

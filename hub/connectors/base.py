@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 from flask_babel import gettext as _
 
+from hub.publishing.network_state import UploadSessions, stores
 from hub.publishing.rules import NetworkRules
 
 # ---------------------------------------------------------------------------------------------
@@ -262,6 +263,27 @@ def comparable(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", text or "").split())
 
 
+def missing_file(media: MediaFile, exc: OSError) -> Rejected:
+    """The refusal of a post whose file ``media`` is gone from the hub server (``exc``: how
+    opening it failed, for the log)."""
+    return Rejected(
+        _("The file %(name)s is missing on the hub server.", name=media.path.name),
+        detail=repr(exc),
+    )
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 moment as networks and stored credentials write it ("Z" for UTC), aware (a
+    naive one is UTC); None for nothing or what is no moment."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def round_done(cursor: Mapping[str, Any], full: bool) -> set[str]:
     """What an unfinished round of the same kind (complete or incremental listings) has read
     already, by ``cursor["round"]``: the next call goes on with the rest. A connector that reads
@@ -433,3 +455,19 @@ class Connector(ABC):
 
     def fetch_account_metrics(self) -> AccountMetrics:
         raise Unsupported(_("This network offers no account figures."))
+
+
+class ResumesUploads(Connector):
+    """A connector whose uploads outlive one attempt: what an upload has reached is kept in
+    ``sessions`` (given, else :func:`~hub.publishing.network_state.stores`), so the next
+    attempt continues it instead of starting again."""
+
+    def __init__(
+        self,
+        access: ChannelAccess,
+        *,
+        timeout: float | None = None,
+        sessions: UploadSessions | None = None,
+    ) -> None:
+        super().__init__(access, timeout=timeout)
+        self.sessions = sessions or stores()[1]

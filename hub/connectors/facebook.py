@@ -47,7 +47,6 @@ from flask_babel import lazy_gettext as _l
 from hub.connectors.base import (
     AccountMetrics,
     Capability,
-    ChannelAccess,
     CommentPage,
     ConnectorError,
     MediaFile,
@@ -56,15 +55,17 @@ from hub.connectors.base import (
     Published,
     Rejected,
     RemoteComment,
+    ResumesUploads,
     Transient,
     comparable,
+    missing_file,
     round_done,
     round_left,
 )
 from hub.connectors.graph import GRAPH_VERSION as GRAPH_VERSION  # callers read it here too
 from hub.connectors.graph import GraphConnector, graph_error, is_gone, refused_metric_names
 from hub.models import Network
-from hub.publishing.network_state import StoredUpload, UploadSessions, stores
+from hub.publishing.network_state import StoredUpload
 from hub.publishing.rules import RULES
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ def _count(value: Any) -> int | None:
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-class FacebookConnector(GraphConnector):
+class FacebookConnector(ResumesUploads, GraphConnector):
     network = Network.facebook.value
     label = "Facebook"
     no_login = _l("This Facebook page has no login yet; connect it first.")
@@ -163,18 +164,11 @@ class FacebookConnector(GraphConnector):
     video_post_seconds: ClassVar[float] = 60.0
     poll_first: ClassVar[float] = 0.5
     poll_max: ClassVar[float] = 5.0
+    _video_graph: Any = None
 
-    def __init__(
-        self,
-        access: ChannelAccess,
-        *,
-        timeout: float | None = None,
-        sessions: UploadSessions | None = None,
-    ) -> None:
-        super().__init__(access, timeout=timeout)
-        self.page_id = access.external_id
-        self.sessions = sessions or stores()[1]
-        self._video_graph: Any = None
+    @property
+    def page_id(self) -> str:
+        return self.access.external_id
 
     # -- the contract -------------------------------------------------------------------------
 
@@ -441,10 +435,7 @@ class FacebookConnector(GraphConnector):
             if media.public_url:
                 data["url"] = media.public_url
                 return None
-            raise Rejected(
-                _("The file %(name)s is missing on the hub server.", name=media.path.name),
-                detail=repr(exc),
-            ) from exc
+            raise missing_file(media, exc) from exc
         return {"source": (media.path.name, handle, media.mime_type)}
 
     def _publish_photo(self, post: OutgoingPost, media: MediaFile) -> str:
@@ -533,10 +524,7 @@ class FacebookConnector(GraphConnector):
         try:
             handle = media.path.open("rb")
         except OSError as exc:
-            raise Rejected(
-                _("The file %(name)s is missing on the hub server.", name=media.path.name),
-                detail=repr(exc),
-            ) from exc
+            raise missing_file(media, exc) from exc
         with handle:
             while start < media.size:
                 end = max(min(end, media.size), start + 1)

@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -45,9 +46,7 @@ from hub.connectors.base import (
     AccountMetrics,
     AuthExpired,
     Capability,
-    ChannelAccess,
     CommentPage,
-    Connector,
     ConnectorError,
     OutgoingPost,
     PostMetrics,
@@ -55,15 +54,17 @@ from hub.connectors.base import (
     RateLimited,
     Rejected,
     RemoteComment,
+    ResumesUploads,
     Transient,
     Unsupported,
     comparable,
+    missing_file,
     round_done,
     round_left,
 )
 from hub.connectors.http import retry_after_seconds, transport_error
 from hub.models import Network
-from hub.publishing.network_state import StoredUpload, UploadSessions, stores
+from hub.publishing.network_state import StoredUpload
 from hub.publishing.rules import RULES
 
 REST_URL = "https://api.flickr.com/services/rest/"
@@ -93,7 +94,7 @@ VISIBILITY = {
 }
 
 
-class FlickrConnector(Connector):
+class FlickrConnector(ResumesUploads):
     network = Network.flickr.value
     api = "flickr"
     rules = RULES[Network.flickr]
@@ -113,22 +114,28 @@ class FlickrConnector(Connector):
     poll_first: ClassVar[float] = 0.3
     lookup_photos: ClassVar[int] = 100
 
-    def __init__(
-        self,
-        access: ChannelAccess,
-        *,
-        timeout: float | None = None,
-        sessions: UploadSessions | None = None,
-    ) -> None:
-        super().__init__(access, timeout=timeout)
-        self.nsid = access.external_id
-        self.sessions = sessions or stores()[1]
-        base = access.base_url.rstrip("/") if access.base_url else None
-        self.rest_url = f"{base}/services/rest/" if base else REST_URL
-        self.upload_url = f"{base}/services/upload/" if base else UPLOAD_URL
-        self.http = requests.Session()
-
     # -- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def nsid(self) -> str:
+        return self.access.external_id
+
+    def _service_url(self, service: str, real: str) -> str:
+        """``real``, or the same service below the channel's own base URL (sandbox, proxy)."""
+        base = (self.access.base_url or "").rstrip("/")
+        return f"{base}/services/{service}/" if base else real
+
+    @property
+    def rest_url(self) -> str:
+        return self._service_url("rest", REST_URL)
+
+    @property
+    def upload_url(self) -> str:
+        return self._service_url("upload", UPLOAD_URL)
+
+    @cached_property
+    def http(self) -> requests.Session:
+        return requests.Session()
 
     def _keys(self) -> dict[str, str]:
         creds = self.access.credentials
@@ -337,10 +344,7 @@ class FlickrConnector(Connector):
             try:
                 handle = stack.enter_context(media.path.open("rb"))
             except OSError as exc:
-                raise Rejected(
-                    _("The file %(name)s is missing on the hub server.", name=media.path.name),
-                    detail=repr(exc),
-                ) from exc
+                raise missing_file(media, exc) from exc
             response = self.http.post(
                 self.upload_url,
                 data=fields,

@@ -53,7 +53,6 @@ from hub.connectors.base import (
     AccountMetrics,
     AuthExpired,
     Capability,
-    ChannelAccess,
     CommentPage,
     ConnectorError,
     MediaFile,
@@ -62,6 +61,7 @@ from hub.connectors.base import (
     Published,
     Rejected,
     RemoteComment,
+    ResumesUploads,
     Transient,
     Unsupported,
     comparable,
@@ -76,7 +76,7 @@ from hub.connectors.graph import (
     refused_metric_names,
 )
 from hub.models import Network
-from hub.publishing.network_state import StoredUpload, UploadSessions, stores
+from hub.publishing.network_state import StoredUpload
 from hub.publishing.rules import RULES
 from hub.publishing.tokens import LoginRefresh
 
@@ -102,7 +102,7 @@ class AlreadyPublished(Exception):
     """The stored container was published; the answer saying so was lost."""
 
 
-class InstagramConnector(GraphConnector):
+class InstagramConnector(ResumesUploads, GraphConnector):
     network = Network.instagram.value
     label = "Instagram"
     no_login = _l("This Instagram account has no login yet; connect it first.")
@@ -138,16 +138,9 @@ class InstagramConnector(GraphConnector):
     #: plays and video_views in 2025), learned at run time and kept for the process.
     retired_metrics: ClassVar[set[str]] = set()
 
-    def __init__(
-        self,
-        access: ChannelAccess,
-        *,
-        timeout: float | None = None,
-        sessions: UploadSessions | None = None,
-    ) -> None:
-        super().__init__(access, timeout=timeout)
-        self.user_id = access.external_id
-        self.sessions = sessions or stores()[1]
+    @property
+    def user_id(self) -> str:
+        return self.access.external_id
 
     @classmethod
     def api_for(cls, credentials: Mapping[str, Any]) -> str:

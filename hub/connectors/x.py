@@ -68,6 +68,7 @@ from hub.connectors.base import (
     RemoteComment,
     Transient,
     Unsupported,
+    missing_file,
     round_done,
     round_left,
 )
@@ -656,10 +657,7 @@ class XConnector(Connector):
             size = media.path.stat().st_size
             handle = media.path.open("rb")
         except OSError as exc:
-            raise Rejected(
-                _("The file %(name)s is missing on the hub server.", name=media.path.name),
-                detail=repr(exc),
-            ) from exc
+            raise missing_file(media, exc) from exc
         with handle, self.errors(_("the upload")):
             started = self.client.raw_request(
                 "POST",

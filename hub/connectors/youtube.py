@@ -67,7 +67,6 @@ from hub.connectors.base import (
     Capability,
     ChannelAccess,
     CommentPage,
-    Connector,
     ConnectorError,
     MediaFile,
     OutgoingPost,
@@ -76,8 +75,11 @@ from hub.connectors.base import (
     RateLimited,
     Rejected,
     RemoteComment,
+    ResumesUploads,
     Transient,
     comparable,
+    missing_file,
+    parse_time,
     round_done,
     round_left,
 )
@@ -193,7 +195,7 @@ class Quota:
     resets_at: datetime
 
 
-class YouTubeConnector(Connector):
+class YouTubeConnector(ResumesUploads):
     network = Network.youtube.value
     api = "youtube"
     rules = RULES[Network.youtube]
@@ -232,13 +234,8 @@ class YouTubeConnector(Connector):
         sessions: UploadSessions | None = None,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
-        super().__init__(access, timeout=timeout)
-        if ledger is None or sessions is None:
-            default_ledger, default_sessions = stores()
-            ledger = ledger or default_ledger
-            sessions = sessions or default_sessions
-        self.ledger = ledger
-        self.sessions = sessions
+        super().__init__(access, timeout=timeout, sessions=sessions)
+        self.ledger = ledger or stores()[0]
         self.on_progress = on_progress
         self.channel_id = access.external_id
 
@@ -509,10 +506,7 @@ class YouTubeConnector(Connector):
         try:
             size = video.path.stat().st_size
         except OSError as exc:
-            raise Rejected(
-                _("The file %(name)s is missing on the hub server.", name=video.path.name),
-                detail=repr(exc),
-            ) from exc
+            raise missing_file(video, exc) from exc
         key = post.idempotency_key
         stored = self.sessions.get(self.network, key)
         if stored is None or stored.size != size or stored.sha256 != video.sha256:
@@ -662,7 +656,7 @@ class YouTubeConnector(Connector):
         since = post.search_since
         for item in self._uploads():
             snippet = item.get("snippet") or {}
-            published = _parse_time(snippet.get("publishedAt"))
+            published = parse_time(snippet.get("publishedAt"))
             if since is not None and published is not None and published < since:
                 break  # newest first: older ones cannot be ours
             if (comparable(snippet.get("title")), comparable(snippet.get("description"))) == wanted:
@@ -743,7 +737,7 @@ class YouTubeConnector(Connector):
             return self._full_listing(positions, posts, items)
         budget = self.comment_pages
         held = dict(positions.get("held") or {})
-        checked = _parse_time(held.get("at"))
+        checked = parse_time(held.get("at"))
         now = datetime.now(UTC)
         if held.get("open"):
             # A reading of the held queues that an earlier call's budget cut goes first.
@@ -791,7 +785,7 @@ class YouTubeConnector(Connector):
         """The account's threads (of one moderation status) newer than the position kept in
         ``container[key]``, which is moved on; returns (comments, pages left, finished)."""
         position = dict(container.get(key) or {})
-        since = _parse_time(position.get("since"))
+        since = parse_time(position.get("since"))
         seen = set(position.get("seen") or ())
         listed, budget, finished = self._threads(
             {"allThreadsRelatedToChannelId": self.channel_id},
@@ -802,7 +796,7 @@ class YouTubeConnector(Connector):
             status=status,
         )
         newest = max((c.created_at for c in listed), default=None)
-        previous_newest = _parse_time(position.get("newest"))
+        previous_newest = parse_time(position.get("newest"))
         if previous_newest is not None and (newest is None or previous_newest > newest):
             newest = previous_newest
         at_newest = {c.remote_id for c in listed if c.created_at == newest}
@@ -969,7 +963,7 @@ class YouTubeConnector(Connector):
         return RemoteComment(
             remote_id=str(data["id"]),
             text=str(snippet.get("textOriginal") or snippet.get("textDisplay") or ""),
-            created_at=_parse_time(snippet.get("publishedAt")) or datetime.now(UTC),
+            created_at=parse_time(snippet.get("publishedAt")) or datetime.now(UTC),
             author_name=str(snippet.get("authorDisplayName") or ""),
             author_handle=None,
             author_id=author,
@@ -977,7 +971,7 @@ class YouTubeConnector(Connector):
             parent_remote_id=snippet.get("parentId"),
             is_own=author == self.channel_id,
             hidden=status in HELD,
-            edited_at=_parse_time(snippet.get("updatedAt"))
+            edited_at=parse_time(snippet.get("updatedAt"))
             if snippet.get("updatedAt") != snippet.get("publishedAt")
             else None,
         )
@@ -1004,7 +998,7 @@ class YouTubeConnector(Connector):
         for item in self._thread(parent, _("the lookup")):
             snippet = item.get("snippet") or {}
             author = (snippet.get("authorChannelId") or {}).get("value")
-            made = _parse_time(snippet.get("publishedAt"))
+            made = parse_time(snippet.get("publishedAt"))
             if since is not None and made is not None and made < since:
                 continue
             if author == self.channel_id and comparable(snippet.get("textOriginal")) == wanted:
@@ -1100,13 +1094,3 @@ def _int(value: Any) -> int | None:
         return None if value is None else int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

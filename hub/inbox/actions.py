@@ -425,15 +425,7 @@ def _retry_later(
             reason=exc.message,
             when=format_local(due),
         )
-        return _release(
-            action,
-            token,
-            ActionState.retry_wait,
-            exc.code,
-            message,
-            attempts=ModerationAction.attempts - 1,
-            next_attempt_at=due,
-        )
+        return _wait(action, token, exc, message, due, attempts=ModerationAction.attempts - 1)
     log.warning("moderation action %s attempt %s: %s", action.id, action.attempts, exc)
     unknown = outcome_unknown and action.kind == ActionKind.reply
     if action.attempts >= settings().max_attempts:
@@ -448,20 +440,22 @@ def _retry_later(
                 action, token, ActionState.needs_review, exc.code, message, outcome_unknown=True
             )
         return _fail(action, token, exc)
-    delay = backoff(action.attempts, exc.retry_after)
+    due = utcnow() + timedelta(seconds=backoff(action.attempts, exc.retry_after))
     message = _(
         "Attempt %(n)s did not go through (%(reason)s); hub tries again by itself.",
         n=action.attempts,
         reason=exc.message,
     )
+    unknown = unknown or action.outcome_unknown
+    return _wait(action, token, exc, message, due, outcome_unknown=unknown)
+
+
+def _wait(
+    action: ModerationAction, token: str, exc: Transient, message: str, due: datetime, **values: Any
+) -> str:
+    """Back in the queue until ``due`` (``retry_wait``), ``message`` saying why."""
     return _release(
-        action,
-        token,
-        ActionState.retry_wait,
-        exc.code,
-        message,
-        next_attempt_at=utcnow() + timedelta(seconds=delay),
-        outcome_unknown=unknown or action.outcome_unknown,
+        action, token, ActionState.retry_wait, exc.code, message, next_attempt_at=due, **values
     )
 
 

@@ -32,7 +32,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
@@ -183,14 +183,9 @@ def _fingerprint(token: Any) -> str:
 
 def access_expires_at(channel: Channel) -> datetime | None:
     """When the stored access token expires (``access_token_expires_at``, from ``expires_in``)."""
-    value = (channel.credentials or {}).get("access_token_expires_at")
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    from hub.connectors.base import parse_time
+
+    return parse_time((channel.credentials or {}).get("access_token_expires_at"))
 
 
 def _expires_within(

@@ -233,18 +233,8 @@ class OAuthPages(NetworkApi):
         except GraphError as error:
             return json_response(error.body(), error.status)
 
-    def error_response(
-        self,
-        network: str,
-        status: int,
-        *,
-        retry_after: float | None = None,
-        overrides: Mapping[str, Any] | None = None,
-        request: Request | None = None,
-    ) -> Response:
-        return self._owner(network).error_response(
-            network, status, retry_after=retry_after, overrides=overrides, request=request
-        )
+    def error_response(self, network: str, status: int, **options: Any) -> Response:
+        return self._owner(network).error_response(network, status, **options)
 
     def expired_response(self, network: str) -> Response:
         return self._owner(network).expired_response(network)

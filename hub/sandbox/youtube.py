@@ -54,7 +54,7 @@ import hashlib
 import json
 import secrets
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -129,26 +129,25 @@ FILE_NAMES = {
 }
 
 
-def video_thumbnails(video_id: str) -> dict[str, Any]:
+def _thumbnails(sizes: Iterable[tuple[str, str, int, int]]) -> dict[str, Any]:
+    """A ``thumbnails`` object from (size, url, width, height)."""
     return {
-        size: {
-            "url": f"https://i.ytimg.com/vi/{video_id}/{FILE_NAMES[size]}.jpg",
-            "width": width,
-            "height": height,
-        }
-        for size, (width, height) in THUMBNAILS.items()
+        size: {"url": url, "width": width, "height": height} for size, url, width, height in sizes
     }
+
+
+def video_thumbnails(video_id: str) -> dict[str, Any]:
+    return _thumbnails(
+        (size, f"https://i.ytimg.com/vi/{video_id}/{FILE_NAMES[size]}.jpg", width, height)
+        for size, (width, height) in THUMBNAILS.items()
+    )
 
 
 def channel_thumbnails(channel_id: str) -> dict[str, Any]:
-    return {
-        size: {
-            "url": f"https://yt3.ggpht.com/sandbox-{channel_id}=s{pixels}-c-k-no-rj",
-            "width": pixels,
-            "height": pixels,
-        }
+    return _thumbnails(
+        (size, f"https://yt3.ggpht.com/sandbox-{channel_id}=s{pixels}-c-k-no-rj", pixels, pixels)
         for size, pixels in (("default", 88), ("medium", 240), ("high", 800))
-    }
+    )
 
 
 def _etag() -> str:

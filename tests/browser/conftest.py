@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.conftest import service_missing
+from tests.conftest import PASSWORD, service_missing
 from tests.integration.admin.support import speed_up
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -57,3 +61,14 @@ def chromium():  # type: ignore[no-untyped-def]
             yield browser
         finally:
             browser.close()
+
+
+def log_in(page: Page, base: str, email: str) -> None:
+    """Sign in on hub's login page (the user's password is the tests' ``PASSWORD``)."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("#submit")
+    expect(page).to_have_url(f"{base}/admin/")

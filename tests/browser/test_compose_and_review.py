@@ -11,24 +11,17 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from hub.extensions import db
 from hub.models import Announcement, AnnouncementStatus
-from tests.conftest import PASSWORD, image_bytes
+from tests.browser.conftest import log_in
+from tests.conftest import image_bytes
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
 ]
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    expect(page).to_have_url(f"{base}/admin/")
 
 
 def _status(announcement_id: int) -> str:
@@ -51,7 +44,7 @@ def test_compose_fix_submit_and_approve(
         "console",
         lambda msg: csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None,
     )
-    _log_in(page, base, author.email)
+    log_in(page, base, author.email)
     expect(page.get_by_test_id("current-user")).to_have_text("Ella Editor")
 
     page.get_by_role("link", name="Write an announcement").click()
@@ -119,7 +112,7 @@ def test_compose_fix_submit_and_approve(
     # Someone else approves.
     approver_context = chromium.new_context(locale="de-DE")
     page = approver_context.new_page()
-    _log_in(page, base, approver.email)
+    log_in(page, base, approver.email)
     page.locator("#to-review").get_by_role("link", name="Stadtputz 2031").click()
     page.click("#approve")
     expect(page.locator(".alert-success")).to_contain_text("Approved and scheduled.")

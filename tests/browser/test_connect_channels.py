@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 
 from hub.extensions import db
 from hub.models import Channel
-from tests.conftest import PASSWORD, make_settings
+from tests.browser.conftest import log_in
+from tests.conftest import make_settings
 
 pytestmark = [
     pytest.mark.browser,
@@ -62,11 +63,7 @@ def test_admin_connects_a_facebook_page_and_an_x_account(
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
 
-    page.goto(f"{hub_url}/login")
-    page.fill("#email", admin.email)
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    expect(page).to_have_url(f"{hub_url}/admin/")
+    log_in(page, hub_url, admin.email)
 
     # Facebook: the consent page (the sandbox's), then hub's page picker.
     page.goto(f"{hub_url}/admin/channels/")
@@ -157,11 +154,7 @@ def test_admin_connects_instagram_youtube_and_flickr(
     admin = make_user("admin")
     context = chromium.new_context()
     page = context.new_page()
-    page.goto(f"{hub_url}/login")
-    page.fill("#email", admin.email)
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    expect(page).to_have_url(f"{hub_url}/admin/")
+    log_in(page, hub_url, admin.email)
 
     page.goto(f"{hub_url}/admin/channels/")
     page.get_by_role("link", name=button).click()

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hub.connectors.base import RemoteComment
@@ -18,7 +18,8 @@ from hub.inbox import actions, sync
 from hub.inbox.ingest import store_comments
 from hub.models import ActionState, Comment, ModerationAction, SavedReply
 from hub.models.types import utcnow
-from tests.conftest import PASSWORD, make_settings
+from tests.browser.conftest import log_in
+from tests.conftest import make_settings
 from tests.support import approved_announcement, publish_due, wait_until
 
 pytestmark = [
@@ -45,14 +46,6 @@ XSS = [
 @pytest.fixture
 def settings(tmp_path, database_url, sandbox_url):  # type: ignore[no-untyped-def]
     return make_settings(tmp_path, database_url, sandbox_url=sandbox_url, network_timeout=3.0)
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    expect(page).to_have_url(f"{base}/admin/")
 
 
 def _published_post(make_user, channel) -> str:  # type: ignore[no-untyped-def]
@@ -82,7 +75,7 @@ def test_a_moderator_answers_with_a_saved_reply(
 
     context = chromium.new_context(locale="de-DE")
     page = context.new_page()
-    _log_in(page, base, moderator.email)
+    log_in(page, base, moderator.email)
     page.get_by_role("link", name="Inbox").first.click()
     row = page.locator("#inbox tr", has_text="Ist der Eintritt frei?")
     expect(row).to_contain_text("Sabine Müller")
@@ -162,7 +155,7 @@ def test_hostile_comments_stay_text(
             else None
         ),
     )
-    _log_in(page, base, moderator.email)
+    log_in(page, base, moderator.email)
     page.goto(f"{base}/admin/inbox/")
     for payload in XSS:
         expect(page.locator("#inbox")).to_contain_text(" ".join(payload.split()))

@@ -8,17 +8,17 @@ differed, the sandbox was changed; what a real answer may leave out is named wit
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import defusedxml.ElementTree as SafeXML
 import requests
 from requests_oauthlib import OAuth1
 
-from hub.connectors.base import ChannelAccess, MediaFile, OutgoingPost
+from hub.connectors.base import ChannelAccess, OutgoingPost
 from hub.connectors.flickr import FlickrConnector
 from hub.publishing.network_state import MemoryUploadSessions
 from tests.conftest import image_bytes
+from tests.connectors.conftest import media_file
 from tests.connectors.recorded import FIXTURES
 
 NSID = "73509078@N00"
@@ -62,17 +62,13 @@ def test_get_info_has_the_real_structure(sandbox, sandbox_url, tmp_path: Path) -
     connector = FlickrConnector(
         ChannelAccess(NSID, dict(CREDS), sandbox_url), sessions=MemoryUploadSessions()
     )
-    data = image_bytes("JPEG")
-    path = tmp_path / "foto.jpg"
-    path.write_bytes(data)
+    image = media_file(tmp_path / "foto.jpg", image_bytes("JPEG"), "image/jpeg")
     photo = connector.publish(
         OutgoingPost(
             1,
             "Blick vom Förderturm",
             "Bergbaumuseum",
-            media=[
-                MediaFile(path, "image", "image/jpeg", len(data), hashlib.sha256(data).hexdigest())
-            ],
+            media=[image],
             options={"tags": ["Bochum", "Ruhr Museum"], "licence": "cc-by"},
         )
     )

@@ -12,18 +12,16 @@ Bodies keyed by object id (``GET /?ids=a,b``) are compared by their values: the 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from tests.conformance.shapes import assert_conforms, real_json
 from tests.conftest import image_bytes, tiny_mp4
-from tests.support import free_port, wait_until
+from tests.support import free_port, serving, wait_until
 
 VERSION = "v23.0"
 PAGE = "104729318356812"
@@ -84,13 +82,8 @@ def files() -> Iterator[str]:
         body, mime = bodies.get(request.path, (b"", "text/plain"))
         return Response(body, status=200 if body else 404, content_type=mime)
 
-    port = free_port()
-    server = make_server("127.0.0.1", port, serve, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(5)
+    with serving(serve, free_port()) as url:
+        yield url
 
 
 def values(by_id: dict[str, Any]) -> list[Any]:

@@ -4,12 +4,10 @@ public-media route (served over HTTP by a hub app in a thread)."""
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from werkzeug.serving import make_server
 
 from hub import create_app
 from hub.config import Settings
@@ -20,7 +18,7 @@ from hub.models import Channel
 from hub.public_media import public_url
 from hub.publishing.network_state import MemoryUploadSessions
 from tests.conftest import image_bytes, tiny_mp4
-from tests.support import free_port, wait_until
+from tests.support import free_port, serving, wait_until
 
 IG_USER = "17841400008460056"
 TIMEOUT = 2.0
@@ -70,12 +68,8 @@ def media_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MediaServ
         {"HUB_DATA_DIR": str(data), "HUB_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     )
     app = create_app(settings, {"TESTING": True})
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield MediaServer(settings)
-    server.shutdown()
-    thread.join(5)
+    with serving(app, port):
+        yield MediaServer(settings)
 
 
 @pytest.fixture

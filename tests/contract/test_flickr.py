@@ -100,14 +100,10 @@ def test_flickrs_error_answers_become_typed_errors(flickr, code, message, error)
 @responses.activate
 def test_a_refused_licence_after_the_upload_is_a_note(flickr, tmp_path) -> None:
     """The upload answers XML; setLicense's documented refusal (code 4) leaves it published."""
-    import hashlib
-
-    from hub.connectors.base import MediaFile
     from tests.conftest import image_bytes
+    from tests.connectors.conftest import media_file
 
-    data = image_bytes("JPEG")
-    path = tmp_path / "foto.jpg"
-    path.write_bytes(data)
+    image = media_file(tmp_path / "foto.jpg", image_bytes("JPEG"), "image/jpeg")
     responses.post(
         UPLOAD_URL,
         body='<?xml version="1.0" encoding="utf-8" ?>\n<rsp stat="ok">\n'
@@ -127,9 +123,7 @@ def test_a_refused_licence_after_the_upload_is_a_note(flickr, tmp_path) -> None:
             1,
             "Text",
             "Titel",
-            media=[
-                MediaFile(path, "image", "image/jpeg", len(data), hashlib.sha256(data).hexdigest())
-            ],
+            media=[image],
             options={"licence": "cc-by"},
         )
     )

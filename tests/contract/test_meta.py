@@ -19,7 +19,6 @@ import pytest
 import responses
 
 from hub.connectors.base import (
-    ChannelAccess,
     MediaFile,
     OutgoingPost,
     PostMetrics,
@@ -28,9 +27,9 @@ from hub.connectors.base import (
 )
 from hub.connectors.facebook import FacebookConnector
 from hub.connectors.instagram import InstagramConnector
-from hub.connectors.registry import connector_for
 from hub.publishing.network_state import MemoryUploadSessions
 from tests.conformance.shapes import real_json
+from tests.connectors.conftest import media_file, registry_connector
 
 FACEBOOK = "https://graph.facebook.com/v23.0"
 INSTAGRAM = "https://graph.instagram.com/v23.0"
@@ -41,20 +40,23 @@ MEDIA = "17846368219941692"
 
 
 def facebook() -> FacebookConnector:
-    access = ChannelAccess(PAGE, {"access_token": "EAArecorded"})
-    made = connector_for("facebook", access, timeout=5)
-    assert isinstance(made, FacebookConnector) and made.access.base_url is None
+    made = registry_connector(FacebookConnector, PAGE, {"access_token": "EAArecorded"}, timeout=5)
     made.sessions = MemoryUploadSessions()
     return made
 
 
 def instagram(login: str = "facebook", **credentials: str) -> InstagramConnector:
     token = "IGAArecorded" if login == "instagram" else "EAArecorded"
-    access = ChannelAccess(IG_USER, {"access_token": token, "login": login, **credentials})
-    made = connector_for("instagram", access, timeout=5)
-    assert isinstance(made, InstagramConnector) and made.access.base_url is None
+    credentials = {"access_token": token, "login": login, **credentials}
+    made = registry_connector(InstagramConnector, IG_USER, credentials, timeout=5)
     made.sessions = MemoryUploadSessions()
     return made
+
+
+def recorded_pages(url: str, *recordings: str) -> None:
+    """``url`` answers with these recorded bodies, one call after the other."""
+    for recording in recordings:
+        responses.get(url, json=real_json(recording))
 
 
 def query(call: responses.Call) -> dict[str, list[str]]:
@@ -66,11 +68,10 @@ def query(call: responses.Call) -> dict[str, list[str]]:
 
 @responses.activate
 def test_facebook_comments_walk_the_recorded_pages() -> None:
-    responses.get(
-        f"{FACEBOOK}/{POST}/comments", json=real_json("facebook/comments/comments_p1.json")
-    )
-    responses.get(
-        f"{FACEBOOK}/{POST}/comments", json=real_json("facebook/comments/comments_p2.json")
+    recorded_pages(
+        f"{FACEBOOK}/{POST}/comments",
+        "facebook/comments/comments_p1.json",
+        "facebook/comments/comments_p2.json",
     )
     page = facebook().fetch_comments({}, [POST], full=True)
     # The recording lists no ids (python-facebook trimmed them): what cannot be identified is
@@ -96,8 +97,11 @@ def test_facebook_one_comment_and_our_reply() -> None:
 
 @responses.activate
 def test_facebook_find_published_follows_the_feeds_next_link() -> None:
-    responses.get(f"{FACEBOOK}/{PAGE}/posts", json=real_json("facebook/posts/feed_fields_p1.json"))
-    responses.get(f"{FACEBOOK}/{PAGE}/posts", json=real_json("facebook/posts/feed_fields_p2.json"))
+    recorded_pages(
+        f"{FACEBOOK}/{PAGE}/posts",
+        "facebook/posts/feed_fields_p1.json",
+        "facebook/posts/feed_fields_p2.json",
+    )
     wanted = "Thanks @adam.the.creator for designing my next board. The sun never stood a chance."
     found = facebook().find_published(OutgoingPost(delivery_id=1, text=wanted))
     assert found == Published("4_10113332572050531", None)
@@ -143,9 +147,7 @@ def test_facebook_real_error_bodies_are_refusals_in_facebooks_words(name: str) -
 @responses.activate
 def test_facebook_video_goes_to_graph_video(tmp_path: Path) -> None:
     data = b"\x00\x00\x00\x18ftypmp42" + bytes(200)
-    path = tmp_path / "film.mp4"
-    path.write_bytes(data)
-    video = MediaFile(path, "video", "video/mp4", len(data), hashlib.sha256(data).hexdigest())
+    video = media_file(tmp_path / "film.mp4", data, "video/mp4")
     upload = "https://graph-video.facebook.com/v23.0/" + f"{PAGE}/videos"
     video_id = real_json("facebook/videos/video_info_fields.json")["id"]
     responses.post(
@@ -232,11 +234,10 @@ def test_instagram_find_published_in_the_recorded_media_list() -> None:
 
 @responses.activate
 def test_instagram_comments_in_two_recorded_pages() -> None:
-    responses.get(
-        f"{FACEBOOK}/{MEDIA}/comments", json=real_json("instagram/medias/comments_p1.json")
-    )
-    responses.get(
-        f"{FACEBOOK}/{MEDIA}/comments", json=real_json("instagram/medias/comments_p2.json")
+    recorded_pages(
+        f"{FACEBOOK}/{MEDIA}/comments",
+        "instagram/medias/comments_p1.json",
+        "instagram/medias/comments_p2.json",
     )
     page = instagram().fetch_comments({}, [MEDIA], full=True)
     assert [c.text for c in page.items] == [

@@ -18,15 +18,14 @@ import responses
 
 from hub.connectors.base import (
     AuthExpired,
-    ChannelAccess,
     OutgoingPost,
     Published,
     RateLimited,
     Rejected,
 )
-from hub.connectors.registry import connector_for
 from hub.connectors.x import XConnector
 from tests.conformance.shapes import real_json
+from tests.connectors.conftest import registry_connector
 from tests.connectors.recorded import cassette
 from tests.connectors.test_x_recorded import replay
 
@@ -34,12 +33,8 @@ API = "https://api.twitter.com"
 
 
 def connector(user_id: str = "1072250532645998596", username: str = "TweepyDev") -> XConnector:
-    access = ChannelAccess(
-        user_id, {"access_token": "recorded", "user_id": user_id, "username": username}
-    )
-    made = connector_for("x", access, timeout=5)
-    assert isinstance(made, XConnector) and made.access.base_url is None
-    return made
+    credentials = {"access_token": "recorded", "user_id": user_id, "username": username}
+    return registry_connector(XConnector, user_id, credentials, timeout=5)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ and its error handling run as in production; nothing of hub is replaced but the 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -22,14 +21,12 @@ from googleapiclient.http import HttpMockSequence
 
 from hub.connectors.base import (
     AuthExpired,
-    ChannelAccess,
-    MediaFile,
     OutgoingPost,
     Rejected,
 )
 from hub.connectors.youtube import API_ROOT, YouTubeConnector, discovery_document
-from hub.publishing.network_state import MemoryQuotaLedger, MemoryUploadSessions
 from tests.conftest import tiny_mp4
+from tests.connectors.conftest import media_file, youtube_connector
 from tests.connectors.recorded import FIXTURES
 
 CHANNEL = "UCa-vrCLQHviTOVnEKDOdetQ"  # the channel of comment_threads_all_to_me.json
@@ -64,12 +61,7 @@ class Recording(HttpMockSequence):
 def connector_over(
     answers: Sequence[tuple[dict[str, str], str]],
 ) -> tuple[YouTubeConnector, Recording]:
-    access = ChannelAccess(
-        CHANNEL, {"refresh_token": "r", "client_id": "1-x", "client_secret": "s"}
-    )
-    connector = YouTubeConnector(
-        access, ledger=MemoryQuotaLedger(), sessions=MemoryUploadSessions()
-    )
+    connector = youtube_connector(CHANNEL, "r")
     http = Recording(answers)
     connector.__dict__["youtube"] = build_from_document(discovery_document(API_ROOT), http=http)
     return connector, http
@@ -129,10 +121,7 @@ def test_the_channels_threads_include_those_on_the_channel_itself() -> None:
 
 
 def test_an_upload_reads_the_real_answer(tmp_path: Path) -> None:
-    data = tiny_mp4()
-    path = tmp_path / "clip.mp4"
-    path.write_bytes(data)
-    video = MediaFile(path, "video", "video/mp4", len(data), hashlib.sha256(data).hexdigest())
+    video = media_file(tmp_path / "clip.mp4", tiny_mp4(), "video/mp4")
     connector, _http = connector_over(
         [
             (

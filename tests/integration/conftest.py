@@ -1,13 +1,31 @@
-"""Factories for integration tests: an approved announcement on chosen channels."""
+"""Factories for integration tests: settings against the sandbox, an approved announcement on
+chosen channels."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from hub.config import Settings
 from hub.models import Announcement
+from tests.conftest import make_settings
 from tests.support import approved_announcement
+
+
+@pytest.fixture
+def sandbox_settings(
+    tmp_path: Path, database_url: str, sandbox_url: str
+) -> Callable[..., Settings]:
+    """Make the settings of a test whose networks are the sandbox, with ``overrides``."""
+
+    def make(**overrides: Any) -> Settings:
+        return make_settings(tmp_path, database_url, sandbox_url=sandbox_url, **overrides)
+
+    return make
 
 
 @pytest.fixture

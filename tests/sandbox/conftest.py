@@ -8,6 +8,11 @@ import requests
 TIMEOUT = (2.0, 5.0)
 
 
+def x_problem(status: int, title: str) -> dict[str, object]:
+    """X's body for a plain HTTP failure (problem details, RFC 7807)."""
+    return {"title": title, "detail": title, "type": "about:blank", "status": status}
+
+
 class Caller:
     """A plain HTTP client for one network's API on the sandbox (no SDK: the wire as it is)."""
 

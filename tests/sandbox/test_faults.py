@@ -9,6 +9,7 @@ import time
 import pytest
 import requests
 
+from tests.sandbox.conftest import x_problem
 from tests.support import wait_until
 
 PAGE = "104729318356812"
@@ -53,12 +54,7 @@ def test_status_fault_filters_by_method_and_path(x, sandbox) -> None:
     assert x("GET", "/2/users/me").status_code == 200
     failed = x("POST", "/2/tweets", json={"text": "x"})
     assert failed.status_code == 500
-    assert failed.json() == {
-        "title": "Internal Server Error",
-        "detail": "Internal Server Error",
-        "type": "about:blank",
-        "status": 500,
-    }
+    assert failed.json() == x_problem(500, "Internal Server Error")
 
 
 def test_x_429_says_when_to_come_back(x, sandbox) -> None:

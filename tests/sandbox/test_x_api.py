@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from tests.connectors.recorded import recorded_body
+from tests.sandbox.conftest import x_problem
 
 
 def test_me_and_create_have_the_recorded_shapes(x) -> None:
@@ -253,12 +254,7 @@ def test_issued_access_tokens_expire_after_two_hours(sandbox, sandbox_url, x) ->
     sandbox.settings("x", age_tokens_seconds=2)
     expired = requests.get(f"{sandbox_url}/2/users/me", headers=headers, timeout=5)
     assert expired.status_code == 401
-    assert expired.json() == {
-        "title": "Unauthorized",
-        "type": "about:blank",
-        "status": 401,
-        "detail": "Unauthorized",
-    }
+    assert expired.json() == x_problem(401, "Unauthorized")
     # A token the sandbox never issued (tests, the demo) keeps working.
     assert x("GET", "/2/users/me").status_code == 200
 
@@ -313,12 +309,7 @@ def test_posting_cap_of_24_hours_answers_429_with_xs_headers(x, sandbox) -> None
     )
     capped = x("POST", "/2/tweets", json={"text": "Drei"})
     assert capped.status_code == 429
-    assert capped.json() == {
-        "title": "Too Many Requests",
-        "detail": "Too Many Requests",
-        "type": "about:blank",
-        "status": 429,
-    }
+    assert capped.json() == x_problem(429, "Too Many Requests")
     assert capped.headers["x-user-limit-24hour-remaining"] == "0"
     reset = int(capped.headers["x-user-limit-24hour-reset"])
     assert 23 * 3600 < reset - time.time() <= 24 * 3600 + 1

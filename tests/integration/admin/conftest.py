@@ -39,3 +39,21 @@ def post_form(
     assert page.status_code == 200, page.status_code
     data = {"csrf_token": csrf_from(page.text), **data}
     return client.post(post_url or page_url, data=data, content_type="multipart/form-data")
+
+
+def channel_fields(
+    name: str, network: str, external_id: str, credentials: str = "", *, status: str = "active"
+) -> dict[str, str]:
+    """The channel form as an admin fills it in (``credentials``: the write-only field)."""
+    return {
+        "name": name,
+        "network": network,
+        "external_id": external_id,
+        "status": status,
+        "new_credentials": credentials,
+    }
+
+
+def edit_channel(client: FlaskClient, channel: Any, data: dict[str, Any]) -> Any:
+    """Post ``data`` through the edit form of ``channel``."""
+    return post_form(client, f"/admin/channels/edit/?id={channel.id}", data)

@@ -10,7 +10,7 @@ import pytest
 
 from hub.extensions import db
 from hub.models import Channel
-from tests.integration.admin.conftest import post_form
+from tests.integration.admin.conftest import channel_fields, edit_channel, post_form
 
 SECRET = "72157-very-secret-flickr-token-0815"
 
@@ -24,14 +24,8 @@ USABLE = {
 }
 
 
-def _fields(network: str, credentials: str, name: str = "Stadt Bochum auf Flickr") -> dict:
-    return {
-        "name": name,
-        "network": network,
-        "external_id": "12037949754@N01",
-        "status": "active",
-        "new_credentials": credentials,
-    }
+def _fields(network: str, credentials: str) -> dict:
+    return channel_fields("Stadt Bochum auf Flickr", network, "12037949754@N01", credentials)
 
 
 def test_credentials_the_network_cannot_use_are_refused_and_named(
@@ -58,11 +52,8 @@ def test_a_change_of_network_checks_the_stored_credentials_too(
 ) -> None:
     channel = make_channel("facebook", credentials={"access_token": "EAAB"})
     client = client_for(make_user("admin"))
-    response = post_form(
-        client,
-        f"/admin/channels/edit/?id={channel.id}",
-        {**_fields("flickr", ""), "external_id": channel.external_id},
-    )
+    data = {**_fields("flickr", ""), "external_id": channel.external_id}
+    response = edit_channel(client, channel, data)
     assert response.status_code == 200
     assert "Flickr cannot use these credentials" in html.unescape(response.text)
     db.session.rollback()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hub.extensions import db
 from hub.models import AuditEvent, Channel
-from tests.integration.admin.conftest import post_form
+from tests.integration.admin.conftest import channel_fields, edit_channel, post_form
 
 SECRET = "EAAB-very-secret-page-token-4711"
 
@@ -92,17 +92,10 @@ def test_invalid_credentials_are_refused_without_echoing_them(
 ) -> None:
     channel = make_channel("x", credentials={"access_token": "old"})
     client = client_for(make_user("admin"))
-    response = post_form(
-        client,
-        f"/admin/channels/edit/?id={channel.id}",
-        {
-            "name": channel.name,
-            "network": "x",
-            "external_id": channel.external_id,
-            "status": "active",
-            "new_credentials": '{"access_token": "half-typed-' + SECRET,
-        },
+    data = channel_fields(
+        channel.name, "x", channel.external_id, '{"access_token": "half-typed-' + SECRET
     )
+    response = edit_channel(client, channel, data)
     assert response.status_code == 200  # the form again, with the error
     assert "The credentials are not valid JSON." in response.text
     assert SECRET not in response.text
@@ -112,17 +105,8 @@ def test_invalid_credentials_are_refused_without_echoing_them(
 def test_switching_off_is_audited_as_disabled(make_user, make_channel, client_for) -> None:
     first, second = make_channel("x"), make_channel("facebook")
     client = client_for(make_user("admin"))
-    response = post_form(
-        client,
-        f"/admin/channels/edit/?id={first.id}",
-        {
-            "name": first.name,
-            "network": "x",
-            "external_id": first.external_id,
-            "status": "disabled",
-            "new_credentials": "",
-        },
-    )
+    data = channel_fields(first.name, "x", first.external_id, status="disabled")
+    response = edit_channel(client, first, data)
     assert response.status_code == 302
     [disabled] = _events("channel.disabled")
     assert disabled.object_id == first.id and disabled.details == {"previous_status": "active"}

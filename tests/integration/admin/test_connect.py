@@ -18,7 +18,7 @@ from hub.extensions import db
 from hub.models import AuditEvent, Channel, ChannelStatus
 from hub.models.types import utcnow
 from hub.publishing.tokens import check_channel
-from tests.conftest import csrf_from, make_settings
+from tests.conftest import csrf_from
 
 PUBLIC = "http://hub.bochum.example"
 APPS = {
@@ -35,15 +35,8 @@ X_USER = "1500000000000000001"
 
 
 @pytest.fixture
-def settings(tmp_path, database_url, sandbox_url):  # type: ignore[no-untyped-def]
-    return make_settings(
-        tmp_path,
-        database_url,
-        sandbox_url=sandbox_url,
-        public_url=PUBLIC,
-        network_timeout=5.0,
-        **APPS,
-    )
+def settings(sandbox_settings):  # type: ignore[no-untyped-def]
+    return sandbox_settings(public_url=PUBLIC, network_timeout=5.0, **APPS)
 
 
 @pytest.fixture

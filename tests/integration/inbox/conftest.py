@@ -8,21 +8,19 @@ their SDKs and HTTP are real, the networks are the sandbox.
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from hub.extensions import db
 from hub.models import Channel, Comment, Delivery, DeliveryState
 from hub.publishing.media import store_upload
-from tests.conftest import image_bytes, login, make_settings, tiny_mp4
+from tests.conftest import image_bytes, login, tiny_mp4
 from tests.integration.admin.support import speed_up
-from tests.support import approved_announcement, free_port, publish_due
+from tests.support import approved_announcement, free_port, publish_due, serving
 
 APP_SECRET = "meta-app-secret-for-tests"
 VERIFY_TOKEN = "verify-me-please"
@@ -57,11 +55,8 @@ def public_port() -> int:
 
 
 @pytest.fixture
-def settings(tmp_path, database_url, sandbox_url, public_port):  # type: ignore[no-untyped-def]
-    return make_settings(
-        tmp_path,
-        database_url,
-        sandbox_url=sandbox_url,
+def settings(sandbox_settings, public_port):  # type: ignore[no-untyped-def]
+    return sandbox_settings(
         public_url=f"http://127.0.0.1:{public_port}",
         network_timeout=2.0,
         retry_base=0.2,
@@ -75,12 +70,8 @@ def settings(tmp_path, database_url, sandbox_url, public_port):  # type: ignore[
 @pytest.fixture
 def served(app: Flask, public_port: int) -> Iterator[str]:
     """This test's app over HTTP (Instagram fetches published images from it)."""
-    server = make_server("127.0.0.1", public_port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{public_port}"
-    server.shutdown()
-    thread.join(5)
+    with serving(app, public_port) as url:
+        yield url
 
 
 @pytest.fixture

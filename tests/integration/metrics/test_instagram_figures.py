@@ -9,21 +9,18 @@ and a post deleted on Instagram must leave the schedule. Time is passed in, neve
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from hub.extensions import db
 from hub.metrics import collect
 from hub.models import MetricSchedule, MetricSnapshot
 from hub.publishing import pipeline
-from tests.conftest import make_settings
 from tests.integration.metrics.conftest import CFG
-from tests.support import approved_announcement, free_port
+from tests.support import approved_announcement, free_port, serving
 
 IG_USER = "17841400000000077"
 
@@ -34,25 +31,15 @@ def public_port() -> int:
 
 
 @pytest.fixture
-def settings(tmp_path, database_url, sandbox_url, public_port):  # type: ignore[no-untyped-def]
-    return make_settings(
-        tmp_path,
-        database_url,
-        sandbox_url=sandbox_url,
-        network_timeout=2.0,
-        public_url=f"http://127.0.0.1:{public_port}",
-    )
+def settings(sandbox_settings, public_port):  # type: ignore[no-untyped-def]
+    return sandbox_settings(network_timeout=2.0, public_url=f"http://127.0.0.1:{public_port}")
 
 
 @pytest.fixture
 def media_route(app, public_port) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """hub's public media route, reachable by the sandbox's fetcher."""
-    server = make_server("127.0.0.1", public_port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield
-    server.shutdown()
-    thread.join(5)
+    with serving(app, public_port):
+        yield
 
 
 def _pass(now):  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from hub.publishing.compose import (
 from hub.publishing.errors import ValidationFailed
 from hub.publishing.media import store_upload
 from tests.conftest import make_settings
-from tests.support import approved_announcement
+from tests.support import approved_announcement, flickr_login
 
 YT_CHANNEL = "UC" + "options000000000000000"
 YT_CREDS = {
@@ -128,16 +128,7 @@ def test_wrong_settings_and_a_subtitle_as_attachment_are_refused(
 
 def test_flickr_visibility_tags_and_licence(make_user, make_channel, make_media, sandbox) -> None:
     editor, approver = make_user("editor"), make_user("approver")
-    channel = make_channel(
-        "flickr",
-        external_id="12345678@N00",
-        credentials={
-            "api_key": "k",
-            "api_secret": "s",
-            "oauth_token": "t",
-            "oauth_token_secret": "ts",
-        },
-    )
+    channel = make_channel("flickr", external_id="12345678@N00", credentials=flickr_login("t"))
     photo = make_media("image", licence="CC BY-SA 4.0")
     approved_announcement(
         editor,

@@ -24,20 +24,12 @@ from hub.models import (
 from hub.models.types import utcnow
 from hub.publishing import deliveries, pipeline
 from hub.publishing.errors import NotAllowed, ValidationFailed
-from tests.conftest import make_settings
 from tests.support import approved_announcement, publish_due
 
 
 @pytest.fixture
-def settings(tmp_path, database_url, sandbox_url):  # type: ignore[no-untyped-def]
-    return make_settings(
-        tmp_path,
-        database_url,
-        sandbox_url=sandbox_url,
-        network_timeout=1.5,
-        retry_base=1.0,
-        max_attempts=3,
-    )
+def settings(sandbox_settings):  # type: ignore[no-untyped-def]
+    return sandbox_settings(network_timeout=1.5, retry_base=1.0, max_attempts=3)
 
 
 def calls(sandbox, network: str, method: str = "POST") -> list[dict]:  # type: ignore[no-untyped-def]

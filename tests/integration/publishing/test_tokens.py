@@ -4,12 +4,10 @@ public route, refresh, expiry warnings, and "Test connection"."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from hub.extensions import db
 from hub.models import (
@@ -22,8 +20,7 @@ from hub.models import (
 )
 from hub.models.types import utcnow
 from hub.publishing import pipeline, tokens
-from tests.conftest import make_settings
-from tests.support import approved_announcement, free_port, publish_due
+from tests.support import approved_announcement, free_port, publish_due, serving
 
 YT_CHANNEL = "UC" + "pipeline00000000000000"
 YT_CREDS = {
@@ -40,14 +37,9 @@ def port() -> int:
 
 
 @pytest.fixture
-def settings(tmp_path, database_url, sandbox_url, port):  # type: ignore[no-untyped-def]
-    return make_settings(
-        tmp_path,
-        database_url,
-        sandbox_url=sandbox_url,
-        public_url=f"http://127.0.0.1:{port}",
-        network_timeout=2.0,
-        max_attempts=3,
+def settings(sandbox_settings, port):  # type: ignore[no-untyped-def]
+    return sandbox_settings(
+        public_url=f"http://127.0.0.1:{port}", network_timeout=2.0, max_attempts=3
     )
 
 
@@ -107,16 +99,10 @@ def test_youtube_quota_used_up_waits_with_the_reset_time(
 def test_instagram_fetches_from_the_public_route(
     app, announce, make_channel, sandbox, port
 ) -> None:
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(app, port):
         channel = make_channel("instagram", external_id=IG_USER)
         ann = announce(channel, "Rathaus", "Das Rathaus im Abendlicht #bochum")
         assert publish_due() == ["published"]
-    finally:
-        server.shutdown()
-        thread.join(5)
     (delivery,) = ann.deliveries
     (post,) = sandbox.posts("instagram")
     asset = ann.media[0]
