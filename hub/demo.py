@@ -70,6 +70,9 @@ def run_demo(host: str, port: int, sandbox_port: int) -> None:
     os.environ.setdefault("HUB_METRICS_SPEEDUP", "60")
     # Citizens' comments reach the inbox within seconds rather than a minute.
     os.environ.setdefault("HUB_INBOX_SYNC_INTERVAL", "15")
+    # A practice office on this machine with printed passwords: its admin and approver log in
+    # without an authenticator app (HUB_REQUIRE_2FA_ROLES=admin,approver tries the real rule).
+    os.environ.setdefault("HUB_REQUIRE_2FA_ROLES", "")
     # The sandbox's consent pages take any app: "Connect ..." runs the networks' real flows.
     for name in DEMO_APPS:
         os.environ.setdefault(name, f"demo-{name[4:].lower().replace('_', '-')}")
@@ -103,7 +106,14 @@ def _citizens(sandbox_url: str, per_minute: float = 4.0) -> None:
 
     try:
         _wait_for(f"{sandbox_url}/_sandbox/health", seconds=60)
-        SandboxControl(sandbox_url).citizens(per_minute)
+        control = SandboxControl(sandbox_url)
+        # The demo channels are the city's own accounts there: "Connect ..." offers them on
+        # the consent page, so connecting one again renews the channel instead of adding one.
+        for network, name, external_id in DEMO_CHANNELS:
+            if network != "instagram":  # reached through its Facebook page
+                handle = {"username": name[1:]} if name.startswith("@") else {}
+                control.put_account(network, id=external_id, name=name, **handle)
+        control.citizens(per_minute)
     except (click.ClickException, RuntimeError, OSError) as exc:
         click.echo(f"The simulated citizens stay at home: {exc}", err=True)
 

@@ -3,6 +3,7 @@ go out on all five networks of the sandbox within seconds, and stopping it stops
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -78,6 +79,16 @@ def test_demo_publishes_to_the_sandbox_and_stops_cleanly(tmp_path: Path) -> None
         for role in ("editor", "approver", "moderator", "manager", "admin"):
             assert role in credentials
         assert "redaktion@demo.bochum.example" in (tmp_path / "demo.log").read_text()
+
+        # "Connect X account" in the demo signs in as the demo's own X account (its consent
+        # page offers the city's accounts), so connecting it renews the channel.
+        def own_x_account() -> bool:
+            sandbox = f"http://127.0.0.1:{sandbox_port}/_sandbox/accounts?network=x"
+            with urllib.request.urlopen(sandbox, timeout=2) as response:
+                accounts = json.load(response)
+            return any(a["id"] == "1234567890" and a["name"] == "@bochum" for a in accounts)
+
+        wait_until(own_x_account, timeout=30, what="the demo's X account in the sandbox")
         children = _children(demo.pid)
         assert len(children) >= 2  # the sandbox and the worker (with beat)
     finally:
