@@ -7,6 +7,7 @@ Handlers are thin: check the permission, turn the JSON into an ``AnnouncementInp
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -25,17 +26,20 @@ from hub.api.schemas import (
     AnnouncementQuery,
     RejectIn,
 )
-from hub.auth.permissions import Permission
+from hub.auth.permissions import Permission, can
 from hub.extensions import db
-from hub.models import Announcement, Delivery, User
+from hub.models import Announcement, Channel, Delivery, User
 from hub.publishing import workflow
 from hub.publishing.compose import (
     AnnouncementInput,
     VariantInput,
+    check_input,
     input_from,
     save_announcement,
 )
-from hub.publishing.errors import StaleEdit
+from hub.publishing.errors import StaleEdit, ValidationFailed
+from hub.publishing.media import usable_media
+from hub.publishing.options import options_for
 from hub.scheduler import hints
 
 blp = ApiBlueprint(
@@ -77,7 +81,65 @@ def announcement_input(payload: Mapping[str, Any], base: AnnouncementInput) -> A
     return data
 
 
-def _check_version(announcement: Announcement, version: int | None) -> None:
+def media_ids_in(data: AnnouncementInput) -> dict[str, list[int]]:
+    """Every media id ``data`` names, by field: attachments and subtitle files in options."""
+    named: dict[str, list[int]] = {"media": list(data.media_ids)}
+    networks = {
+        c.id: c.network
+        for c in db.session.scalars(select(Channel).where(Channel.id.in_(data.channel_ids)))
+    }
+    for channel_id, variant in data.variants.items():
+        if channel_id not in networks:
+            continue  # an unknown or unchosen channel: compose reports it
+        for spec in options_for(networks[channel_id]):
+            value = (variant.options or {}).get(spec.name)
+            if spec.kind == "subtitle" and value not in (None, ""):
+                try:
+                    named.setdefault(f"variants.{channel_id}.options.{spec.name}", []).append(
+                        int(value)
+                    )
+                except (TypeError, ValueError):
+                    continue  # not an id: compose reports it
+    return named
+
+
+def check_media_use(
+    data: AnnouncementInput, user: User, announcement: Announcement | None = None
+) -> None:
+    """Refuse media ids the caller may not use (see :func:`hub.publishing.media.usable_media`)
+    as unknown, so an id tells nothing about someone else's files."""
+    named = media_ids_in(data)
+    already = media_ids_in(input_from(announcement)) if announcement is not None else {}
+    attached = {media_id for ids in already.values() for media_id in ids}
+    wanted = {media_id for ids in named.values() for media_id in ids}
+    usable = usable_media(wanted, user=user, attached=attached)
+    errors = {
+        name: [_("Unknown media: %(ids)s.", ids=", ".join(map(str, sorted(set(refused)))))]
+        for name, ids in named.items()
+        if (refused := [media_id for media_id in ids if media_id not in usable])
+    }
+    if errors:
+        # Everything else wrong with the input is reported at once, as compose does.
+        allowed = [media_id for media_id in data.media_ids if media_id in usable]
+        try:
+            check_input(dataclasses.replace(data, media_ids=allowed))
+        except ValidationFailed as exc:
+            for name, messages in exc.fields.items():
+                known = errors.setdefault(name, [])
+                known.extend([m for m in messages if m not in known])
+        raise ValidationFailed(errors)
+
+
+def _check_version(
+    announcement: Announcement, version: int | None, *, required: bool = False
+) -> None:
+    if version is None and required:
+        # A review step must name what was reviewed: without it a change made after the
+        # approver read the announcement would be approved unseen.
+        raise ValidationFailed(
+            {"version": [_("Send the version of the announcement you reviewed.")]},
+            _("Send the version you reviewed; nothing was changed."),
+        )
     if version is not None and version != announcement.version:
         raise StaleEdit(
             _(
@@ -130,6 +192,7 @@ def create_announcement(payload: dict[str, Any]) -> tuple[Announcement, int, dic
     """Create a draft announcement (editors)."""
     user = user_with(Permission.compose)
     data = announcement_input(payload, AnnouncementInput(title=""))
+    check_media_use(data, user)
     announcement = save_announcement(data, user=user)
     db.session.commit()
     location = url_for(
@@ -159,6 +222,7 @@ def update_announcement(payload: dict[str, Any], announcement_id: int) -> Announ
     user = user_with(Permission.compose)
     announcement = _load(announcement_id)
     data = announcement_input(payload, input_from(announcement))
+    check_media_use(data, user, announcement)
     save_announcement(
         data, user=user, announcement=announcement, expected_version=payload["version"]
     )
@@ -167,11 +231,19 @@ def update_announcement(payload: dict[str, Any], announcement_id: int) -> Announ
 
 
 def _step(
-    announcement_id: int, payload: Mapping[str, Any], step: Callable[[Announcement, User], None]
+    announcement_id: int,
+    payload: Mapping[str, Any],
+    step: Callable[[Announcement, User], None],
+    *,
+    review: bool = False,
 ) -> Announcement:
+    """Run a workflow step; a review step (approve, reject) needs the version that was read."""
     announcement = _load(announcement_id)
-    _check_version(announcement, payload.get("version"))
-    step(announcement, current_api_user())
+    user = current_api_user()
+    # Someone who may not review at all hears that (403 from the step), not about the version.
+    required = review and can(Permission.approve, user)
+    _check_version(announcement, payload.get("version"), required=required)
+    step(announcement, user)
     db.session.commit()
     return announcement
 
@@ -190,8 +262,12 @@ def submit_announcement(payload: dict[str, Any], announcement_id: int) -> Announ
 @blp.response(200, AnnouncementOut)
 @blp.errors(403, 404, 409, 415, 422)
 def approve_announcement(payload: dict[str, Any], announcement_id: int) -> Announcement:
-    """Approve an announcement in review (approvers; never the author: 403)."""
-    announcement = _step(announcement_id, payload, workflow.approve)
+    """Approve an announcement in review; send the `version` you reviewed (422 without it,
+    409 when it changed since).
+
+    Approvers only, and never one who wrote or changed the announcement (403, four-eyes).
+    """
+    announcement = _step(announcement_id, payload, workflow.approve, review=True)
     hints.dispatch_soon(announcement.scheduled_at)  # at its time, not at the next beat
     return announcement
 
@@ -201,12 +277,13 @@ def approve_announcement(payload: dict[str, Any], announcement_id: int) -> Annou
 @blp.response(200, AnnouncementOut)
 @blp.errors(403, 404, 409, 415, 422)
 def reject_announcement(payload: dict[str, Any], announcement_id: int) -> Announcement:
-    """Send an announcement back to its author with a `comment` (approvers)."""
+    """Send an announcement back to its author with a `comment` (approvers); send the
+    `version` you reviewed (422 without it, 409 when it changed since)."""
 
     def send_back(announcement: Announcement, user: User) -> None:
         workflow.send_back(announcement, user, payload["comment"])
 
-    return _step(announcement_id, payload, send_back)
+    return _step(announcement_id, payload, send_back, review=True)
 
 
 @blp.route(f"{ONE}/cancel", methods=["POST"])

@@ -28,6 +28,8 @@ from urllib.parse import urlencode
 import requests
 from flask_babel import gettext as _
 
+from hub.redact import redact
+
 if TYPE_CHECKING:
     from hub.config import Settings
 
@@ -50,7 +52,7 @@ class ConnectFailed(Exception):
     def __init__(self, message: str, detail: str = "") -> None:
         super().__init__(message)
         self.message = message
-        self.detail = detail
+        self.detail = redact(detail)  # may quote a token exchange (hub.redact)
 
 
 class Cancelled(ConnectFailed):

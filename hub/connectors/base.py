@@ -32,6 +32,7 @@ from flask_babel import gettext as _
 
 from hub.publishing.network_state import UploadSessions, stores
 from hub.publishing.rules import NetworkRules
+from hub.redact import redact
 
 # ---------------------------------------------------------------------------------------------
 # Errors
@@ -43,10 +44,12 @@ class ConnectorError(Exception):
     code: ClassVar[str] = "error"
 
     def __init__(self, message: str, detail: str | None = None) -> None:
-        message = str(message)  # a lazy text is said now, in the language of the raising code
+        # A lazy text is said now, in the language of the raising code. Both texts may quote
+        # the request (a URL with its token): redacted here, once, for the log and the database.
+        message = redact(str(message))
         super().__init__(message)
         self.message = message
-        self.detail = detail
+        self.detail = redact(detail)
 
     def __str__(self) -> str:
         return self.message if not self.detail else f"{self.message} ({self.detail})"

@@ -6,12 +6,12 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.crypto import EncryptedJSON
 from hub.extensions import db
-from hub.models.types import UTCDateTime, utcnow
+from hub.models.types import RedactedText, UTCDateTime, utcnow
 
 
 class Network(enum.StrEnum):
@@ -39,7 +39,7 @@ class Channel(db.Model):  # type: ignore[name-defined]
     # Tokens and secrets: encrypted at rest, never sent back to a browser or API client.
     credentials: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
     status: Mapped[str] = mapped_column(String(20), default=ChannelStatus.active)
-    status_message: Mapped[str | None] = mapped_column(Text)
+    status_message: Mapped[str | None] = mapped_column(RedactedText)
     token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sync_cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.extensions import db
-from hub.models.types import UTCDateTime, utcnow
+from hub.models.types import RedactedText, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from hub.models.channel import Channel
@@ -201,7 +201,7 @@ class ModerationAction(db.Model):  # type: ignore[name-defined]
     outcome_unknown: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     remote_id: Mapped[str | None] = mapped_column(String(200))
     error_code: Mapped[str | None] = mapped_column(String(50))
-    error_message: Mapped[str | None] = mapped_column(Text)
+    error_message: Mapped[str | None] = mapped_column(RedactedText)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.extensions import db
-from hub.models.types import UTCDateTime, utcnow
+from hub.models.types import RedactedText, UTCDateTime, utcnow
 
 
 class CommentSync(db.Model):  # type: ignore[name-defined]
@@ -31,7 +31,7 @@ class CommentSync(db.Model):  # type: ignore[name-defined]
     lease_token: Mapped[str | None] = mapped_column(String(40))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(RedactedText)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     # Quota units (YouTube) spent by the sync on ``quota_day`` (the network's own day).
     quota_day: Mapped[str | None] = mapped_column(String(10))

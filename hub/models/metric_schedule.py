@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, Text, text
+from sqlalchemy import ForeignKey, Index, Integer, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.extensions import db
-from hub.models.types import UTCDateTime
+from hub.models.types import RedactedText, UTCDateTime
 
 
 class MetricSchedule(db.Model):  # type: ignore[name-defined]
@@ -41,4 +41,4 @@ class MetricSchedule(db.Model):  # type: ignore[name-defined]
     collected: Mapped[int] = mapped_column(Integer, default=0)
     # Answers in a row in which the network did not list the post (deleted on the network?).
     misses: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(RedactedText)

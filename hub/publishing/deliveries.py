@@ -1,4 +1,8 @@
-"""What an editor does about one delivery: retry a failed one, resolve one that needs review."""
+"""What an editor does about one delivery: retry a failed one, resolve one that needs review.
+
+Cancel is final: a delivery of a cancelled announcement is never sent again (no retry, no
+"publish again"); recording a post someone found on the network stays possible.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from flask_babel import gettext as _
 from hub import audit
 from hub.auth.permissions import Permission, can
 from hub.extensions import db
-from hub.models import Delivery, DeliveryState, User
+from hub.models import AnnouncementStatus, Delivery, DeliveryState, User
 from hub.models.types import utcnow
 from hub.publishing.errors import NotAllowed, ValidationFailed, WrongState
 from hub.publishing.hold import active_hold
@@ -23,6 +27,16 @@ def _check(delivery: Delivery, user: User, *states: DeliveryState) -> None:
         raise WrongState(_("This delivery is no longer in a state that allows this."))
 
 
+def _check_not_cancelled(delivery: Delivery) -> None:
+    if delivery.announcement.status == AnnouncementStatus.cancelled:
+        raise WrongState(_("This announcement was cancelled; its deliveries are not sent again."))
+
+
+def may_send_again(delivery: Delivery) -> bool:
+    """Whether retry or "publish again" can apply at all (the page hides them otherwise)."""
+    return delivery.announcement.status != AnnouncementStatus.cancelled
+
+
 def _send_again(delivery: Delivery) -> None:
     delivery.state = DeliveryState.held if active_hold() else DeliveryState.pending
     delivery.attempts = 0
@@ -34,6 +48,7 @@ def _send_again(delivery: Delivery) -> None:
 def retry(delivery: Delivery, user: User) -> None:
     """A failed delivery goes out again (after its cause was fixed)."""
     _check(delivery, user, DeliveryState.failed)
+    _check_not_cancelled(delivery)
     _send_again(delivery)
     delivery.outcome_unknown = False
     audit.record("delivery.retried", delivery, actor=user)
@@ -44,6 +59,7 @@ def retry(delivery: Delivery, user: User) -> None:
 def publish_again(delivery: Delivery, user: User) -> None:
     """The person checked the network and the post is not there: send it again."""
     _check(delivery, user, DeliveryState.needs_review)
+    _check_not_cancelled(delivery)
     _send_again(delivery)
     # A person has confirmed the post is absent; no need to look again before posting.
     delivery.outcome_unknown = False

@@ -14,17 +14,19 @@ import shutil
 import tempfile
 import uuid
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
 
 from hub import audit
 from hub.config import Settings
 from hub.extensions import db
-from hub.models import MediaAsset, MediaKind, User
+from hub.models import AnnouncementMedia, MediaAsset, MediaKind, User
 
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 VIDEO_BRANDS_MIME = {"qt  ": "video/quicktime"}
@@ -225,3 +227,80 @@ def _thumbnail(path: Path, media_dir: Path) -> Path:
 
 def media_path(settings: Settings, asset: MediaAsset) -> Path:
     return settings.media_dir / asset.stored_path
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may use which media, and changing an alt text without changing another announcement
+
+
+def usable_media(ids: Iterable[int], *, user: User, attached: Iterable[int] = ()) -> set[int]:
+    """The ids among ``ids`` that ``user`` may put into an announcement through the API.
+
+    Usable are the files the user uploaded themselves, and those the announcement being
+    written already has (``attached``: its attachments and subtitle files), whoever uploaded
+    them. Anybody else's file is not, whatever announcement it belongs to.
+    """
+    wanted, attached = set(ids), set(attached)
+    usable = wanted & attached
+    others = wanted - attached
+    if others:
+        usable.update(
+            db.session.scalars(
+                select(MediaAsset.id).where(
+                    MediaAsset.id.in_(others), MediaAsset.uploaded_by_id == user.id
+                )
+            )
+        )
+    return usable
+
+
+def used_elsewhere(asset: MediaAsset, announcement_id: int | None) -> bool:
+    """Whether ``asset`` is attached to an announcement other than ``announcement_id``."""
+    query = select(AnnouncementMedia.announcement_id).where(AnnouncementMedia.media_id == asset.id)
+    if announcement_id is not None:
+        query = query.where(AnnouncementMedia.announcement_id != announcement_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def with_alt_text(
+    asset: MediaAsset, alt_text: str | None, *, announcement_id: int | None, user: User
+) -> MediaAsset:
+    """``asset`` with ``alt_text``, changed only for the announcement being written.
+
+    What an approver approved is what goes out: when the file also belongs to another
+    announcement (scheduled, in review, or a draft someone else may submit), that one keeps its
+    alt text and this one gets a copy (copy-on-write: a new row on the same file, which is never
+    changed or deleted), recorded as ``media.copied``. Returns the asset to attach.
+    """
+    if (asset.alt_text or None) == alt_text:
+        return asset
+    if not used_elsewhere(asset, announcement_id):
+        asset.alt_text = alt_text
+        return asset
+    copy = MediaAsset(
+        kind=asset.kind,
+        original_name=asset.original_name,
+        stored_path=asset.stored_path,
+        thumbnail_path=asset.thumbnail_path,
+        mime_type=asset.mime_type,
+        size_bytes=asset.size_bytes,
+        sha256=asset.sha256,
+        width=asset.width,
+        height=asset.height,
+        duration_seconds=asset.duration_seconds,
+        alt_text=alt_text,
+        credit=asset.credit,
+        licence=asset.licence,
+        uploaded_by_id=user.id,
+    )
+    db.session.add(copy)
+    db.session.flush()
+    audit.record(
+        "media.copied",
+        copy,
+        actor=user,
+        source=asset.id,
+        announcement=announcement_id,
+        name=copy.original_name,
+    )
+    return copy

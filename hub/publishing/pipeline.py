@@ -72,6 +72,13 @@ from hub.publishing.tokens import FreshLogin, connector_with_fresh_login
 log = logging.getLogger(__name__)
 
 SENDABLE = (DeliveryState.pending, DeliveryState.retry_wait)
+# Waiting, not in anyone's hands: what a cancel stops (a delivery that is sending finishes).
+LEFTOVER_STATES = (
+    DeliveryState.pending,
+    DeliveryState.queued,
+    DeliveryState.retry_wait,
+    DeliveryState.held,
+)
 WAITING_STATES = {
     DeliveryState.pending,
     DeliveryState.queued,
@@ -111,6 +118,7 @@ def dispatch_due(now: datetime | None = None, batch: int = 500) -> Outbox:
     outbox = Outbox()
     held = active_hold() is not None
     _start_due_announcements(now, held, batch)
+    _cancel_leftovers()
     if not held:
         outbox.publish.extend(_claim_sendable(now, batch))
         outbox.publish.extend(_requeue_lost(now, batch))
@@ -158,6 +166,31 @@ def _start_due_announcements(now: datetime, held: bool, batch: int) -> None:
         db.session.flush()
 
 
+def _not_cancelled() -> Any:
+    """Cancel is final: no delivery of a cancelled announcement is ever claimed or sent."""
+    return ~(
+        select(Announcement.id)
+        .where(
+            Announcement.id == Delivery.announcement_id,
+            Announcement.status == AnnouncementStatus.cancelled,
+        )
+        .exists()
+    )
+
+
+def _cancel_leftovers() -> None:
+    """Deliveries still waiting under a cancelled announcement (one that was sending when it
+    was cancelled and then had to wait) are cancelled, not sent later."""
+    stopped = db.session.execute(
+        update(Delivery)
+        .where(Delivery.state.in_(LEFTOVER_STATES), ~_not_cancelled())
+        .values(state=DeliveryState.cancelled, lease_token=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if stopped:
+        log.info("%s waiting deliveries of cancelled announcements cancelled", stopped)
+
+
 def _claim(
     candidates: Select[Any], values: dict[str, Any], seen: Callable[[Any], Any]
 ) -> list[int]:
@@ -199,6 +232,7 @@ def _claim_sendable(now: datetime, batch: int) -> list[int]:
             Delivery.state.in_(SENDABLE),
             or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
             Channel.status == ChannelStatus.active,
+            _not_cancelled(),
         )
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(batch)
@@ -218,7 +252,11 @@ def _requeue_lost(now: datetime, batch: int) -> list[int]:
     cutoff = now - timedelta(seconds=settings().requeue_after)
     candidates = (
         select(Delivery.id, Delivery.queued_at)
-        .where(Delivery.state == DeliveryState.queued, Delivery.queued_at < cutoff)
+        .where(
+            Delivery.state == DeliveryState.queued,
+            Delivery.queued_at < cutoff,
+            _not_cancelled(),
+        )
         .order_by(Delivery.queued_at)
         .limit(batch)
     )
@@ -357,11 +395,23 @@ def run_publish(delivery_id: int, connector_factory: ConnectorFactory | None = N
     """Publish one delivery if it is still queued; returns the state it ended in (or "skipped")."""
     factory = connector_factory or default_connector
     seen = db.session.execute(
-        select(Delivery.state, Delivery.announcement_id, Channel.network, Channel.status)
+        select(
+            Delivery.state,
+            Delivery.announcement_id,
+            Channel.network,
+            Channel.status,
+            Announcement.status.label("announcement_status"),
+        )
         .join(Channel, Channel.id == Delivery.channel_id)
+        .join(Announcement, Announcement.id == Delivery.announcement_id)
         .where(Delivery.id == delivery_id)
     ).one_or_none()
     if seen is None or seen.state != DeliveryState.queued:
+        return "skipped"
+    if seen.announcement_status == AnnouncementStatus.cancelled:
+        # A hint that was on its way when the announcement was cancelled: cancel is final.
+        _set_if_queued(delivery_id, state=DeliveryState.cancelled)
+        db.session.commit()
         return "skipped"
     if seen.status != ChannelStatus.active:
         # The dispatcher will say why it waits; nothing is sent to a channel without a login.

@@ -2,15 +2,24 @@
 
 Each step checks the state and the person on the server, changes the row and writes the audit
 event in the same transaction; the caller commits.
+
+Four eyes: nobody approves a version they wrote or changed. Who did is read from the audit
+log, which every save writes in the same transaction as the change
+(``announcement.created``/``announcement.edited``, see ``hub.publishing.compose``): the author
+and everyone who changed any version of the announcement (its texts, channels, media or alt
+texts, in the admin or through the API). A change in an earlier round counts too: it is still
+part of what would be approved.
 """
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from hub import audit
 from hub.auth.permissions import Permission, can
-from hub.models import Announcement, AnnouncementStatus, DeliveryState, User
+from hub.extensions import db
+from hub.models import Announcement, AnnouncementStatus, AuditEvent, DeliveryState, User
 from hub.models.delivery import FINAL_STATES
 from hub.models.types import utcnow
 from hub.publishing.compose import check_input, input_from, status_label
@@ -48,15 +57,46 @@ def submit(announcement: Announcement, user: User) -> None:
     audit.record("announcement.submitted", announcement, actor=user)
 
 
+# The audit actions of a save that changed the announcement (hub.publishing.compose).
+CHANGES = ("announcement.created", "announcement.edited")
+
+
+def contributors(announcement: Announcement) -> set[int]:
+    """Ids of the people who wrote or changed any version of ``announcement``."""
+    people = {announcement.author_id}
+    if announcement.id is not None:
+        people.update(
+            db.session.scalars(
+                select(AuditEvent.actor_id)
+                .where(
+                    AuditEvent.action.in_(CHANGES),
+                    AuditEvent.object_type == "announcement",
+                    AuditEvent.object_id == announcement.id,
+                    AuditEvent.actor_id.is_not(None),
+                )
+                .distinct()
+            )
+        )
+    return people
+
+
+def approval_refusal(announcement: Announcement, user: User) -> str | None:
+    """Why ``user`` may not approve ``announcement`` under four eyes; None if they may."""
+    if announcement.author_id == user.id:
+        return _("You wrote this announcement, so someone else has to approve it (four-eyes).")
+    if user.id in contributors(announcement):
+        return _("You changed this announcement, so someone else has to approve it (four-eyes).")
+    return None
+
+
 def approve(announcement: Announcement, user: User) -> None:
-    """In review -> scheduled, by an approver who did not write it."""
+    """In review -> scheduled, by an approver who neither wrote nor changed it."""
     if not can(Permission.approve, user):
         raise NotAllowed(_("Only approvers can approve announcements."))
     _expect(announcement, AnnouncementStatus.in_review)
-    if announcement.author_id == user.id:
-        raise NotAllowed(
-            _("You wrote this announcement, so someone else has to approve it (four-eyes).")
-        )
+    refusal = approval_refusal(announcement, user)
+    if refusal:
+        raise NotAllowed(refusal)
     data = input_from(announcement)
     # A time that passed while the announcement waited for review means "as soon as approved".
     data.scheduled_at = None

@@ -18,10 +18,17 @@ from functools import lru_cache
 from typing import Any
 
 from celery import Celery, Task
+from celery.signals import after_setup_logger, after_setup_task_logger
 from flask import Flask
 from kombu import Queue
 
 from hub.config import Settings
+from hub.redact import on_celery_logging
+
+# Celery sets up its own log handlers in the worker and beat; the redacting filter goes on them
+# (and on every other handler) as soon as it has (hub/redact.py).
+after_setup_logger.connect(on_celery_logging, weak=False)
+after_setup_task_logger.connect(on_celery_logging, weak=False)
 
 QUEUES = ("publish", "actions", "sync", "dispatch")
 # One module of tasks per feature; each may offer ``beat_schedule(settings) -> dict``.

@@ -30,10 +30,11 @@ class MarkPublishedForm(FlaskForm):
 def available_actions(delivery: Delivery, user: User) -> set[str]:
     if not can(Permission.resolve_deliveries, user):
         return set()
+    again = deliveries.may_send_again(delivery)  # never for a cancelled announcement
     if delivery.state == DeliveryState.failed:
-        return {"retry", "mark_published"}
+        return {"retry", "mark_published"} if again else {"mark_published"}
     if delivery.state == DeliveryState.needs_review:
-        return {"publish_again", "mark_published"}
+        return {"publish_again", "mark_published"} if again else {"mark_published"}
     return set()
 
 

@@ -19,7 +19,7 @@ from wtforms import FieldList
 from hub.config import Settings
 from hub.extensions import db
 from hub.models import Announcement, AnnouncementMedia, Channel, MediaAsset, MediaKind, User
-from hub.publishing.media import MediaError, store_upload
+from hub.publishing.media import MediaError, store_upload, with_alt_text
 
 
 def store_new_uploads(
@@ -103,12 +103,30 @@ def allowed_media(
     return {asset.id: asset for asset in db.session.scalars(query)}
 
 
-def apply_alt_texts(rows: Sequence[tuple[int, str]], media: dict[int, MediaAsset]) -> None:
-    """Put the alt texts typed for attached media on the assets (the caller commits or not)."""
+def apply_alt_texts(
+    rows: Sequence[tuple[int, str]],
+    media: dict[int, MediaAsset],
+    *,
+    announcement: Announcement | None,
+    user: User,
+) -> dict[int, int]:
+    """Put the alt texts typed for attached media on the assets (the caller commits or not).
+
+    A file that also belongs to another announcement is not changed under it: this one gets a
+    copy with the new text (``hub.publishing.media.with_alt_text``). Returns {typed id: id to
+    attach} for the ids that were replaced by a copy.
+    """
+    replaced: dict[int, int] = {}
+    announcement_id = announcement.id if announcement is not None else None
     for media_id, alt_text in rows:
         asset = media.get(media_id)
         if asset is not None:
-            asset.alt_text = alt_text.strip() or None
+            kept = with_alt_text(
+                asset, alt_text.strip() or None, announcement_id=announcement_id, user=user
+            )
+            if kept.id != media_id:
+                replaced[media_id] = kept.id
+    return replaced
 
 
 def thumbnail_response(asset: MediaAsset, settings: Settings) -> Response:

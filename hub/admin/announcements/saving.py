@@ -80,8 +80,9 @@ def save_from_form(
     )
     if any(media_id not in usable for media_id, _alt in kept):
         _add(errors, "media", [_("Some attached media could not be found; please check them.")])
-    apply_alt_texts(kept, usable)
-    media_ids = [media_id for media_id, _alt in kept if media_id in usable]
+    # An image shared with another announcement gets a copy instead of a changed alt text.
+    replaced = apply_alt_texts(kept, usable, announcement=announcement, user=user)
+    media_ids = [replaced.get(media_id, media_id) for media_id, _alt in kept if media_id in usable]
     data, read_errors = to_input(
         form,
         media_ids + [a.id for a in stored],

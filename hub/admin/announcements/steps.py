@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
@@ -47,16 +46,12 @@ class Buttons:
 def buttons_for(announcement: Announcement, user: User) -> Buttons:
     status = announcement.status
     review = can(Permission.approve, user) and status == AnnouncementStatus.in_review
-    own = announcement.author_id == user.id
     return Buttons(
         edit=can(Permission.compose, user) and status in EDITABLE_STATUSES,
         submit=can(Permission.compose, user) and status == AnnouncementStatus.draft,
         review=review,
-        approve_blocked_reason=(
-            _("You wrote this announcement, so someone else has to approve it (four-eyes).")
-            if review and own
-            else None
-        ),
+        # The same rule approve() applies: the author and whoever changed it (four-eyes).
+        approve_blocked_reason=workflow.approval_refusal(announcement, user) if review else None,
         cancel=can(Permission.cancel, user) and status in workflow.CANCELLABLE,
     )
 

@@ -162,6 +162,7 @@ def test_detail_shows_preview_and_deliveries(
                 state=DeliveryState.published,
                 attempts=1,
                 url="https://x.example/status/1",
+                error_message="Die Lizenz konnte nicht gesetzt werden.",
             ),
             Delivery(
                 announcement=ann,
@@ -182,7 +183,12 @@ def test_detail_shows_preview_and_deliveries(
     assert 'alt="Rathaus bei Nacht"' in preview
     deliveries = page[page.index('id="deliveries"') :]
     assert "https://x.example/status/1" in deliveries
-    assert "Das Bild ist zu klein." in deliveries
+    assert '<span class="text-danger" data-message="failed">Das Bild ist zu klein.' in deliveries
+    # A note on a post that went out is information, not shown as an error.
+    assert (
+        '<span class="text-body" data-message="published">Die Lizenz konnte nicht gesetzt werden.'
+        in deliveries
+    )
     assert "Read the reason, fix the cause" in deliveries  # advice from labels.py
 
 

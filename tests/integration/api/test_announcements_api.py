@@ -81,7 +81,7 @@ def test_full_happy_path(caller, make_channel) -> None:
     assert submitted.status_code == 200, submitted.json
     assert submitted.json["status"] == "in_review"
 
-    own = editor.post(f"{location}/approve")
+    own = editor.post(f"{location}/approve", json={"version": submitted.json["version"]})
     assert own.status_code == 403
     assert error_of(own)["error"] == "not_allowed"
 
@@ -115,9 +115,10 @@ def test_author_with_both_roles_cannot_approve_own(caller, make_channel) -> None
     x = make_channel("x")
     ann = both.draft(x.id)
     path = ann.headers["Location"]
-    assert both.post(f"{path}/submit").status_code == 200
+    submitted = both.post(f"{path}/submit")
+    assert submitted.status_code == 200
 
-    refused = both.post(f"{path}/approve")
+    refused = both.post(f"{path}/approve", json={"version": submitted.json["version"]})
 
     assert refused.status_code == 403
     body = error_of(refused)
@@ -129,15 +130,17 @@ def test_reject_needs_a_comment(caller, make_channel) -> None:
     editor, approver = caller("editor"), caller("approver")
     x = make_channel("x")
     path = editor.draft(x.id).headers["Location"]
-    editor.post(f"{path}/submit")
+    version = editor.post(f"{path}/submit").json["version"]
 
-    for body in ({}, {"comment": "   "}):
+    for body in ({"version": version}, {"comment": "   ", "version": version}):
         refused = approver.post(f"{path}/reject", json=body)
         assert refused.status_code == 422, refused.json
         assert error_of(refused)["error"] == "validation_failed"
         assert refused.json["fields"]["comment"]
 
-    rejected = approver.post(f"{path}/reject", json={"comment": "Bitte Uhrzeit ergänzen"})
+    rejected = approver.post(
+        f"{path}/reject", json={"comment": "Bitte Uhrzeit ergänzen", "version": version}
+    )
     assert rejected.status_code == 200, rejected.json
     assert rejected.json["status"] == "draft"
     assert rejected.json["review_comment"] == "Bitte Uhrzeit ergänzen"
@@ -146,9 +149,10 @@ def test_reject_needs_a_comment(caller, make_channel) -> None:
 def test_wrong_state_is_409(caller, make_channel) -> None:
     editor, approver = caller("editor"), caller("approver")
     x = make_channel("x")
-    path = editor.draft(x.id).headers["Location"]
+    draft = editor.draft(x.id)
+    path = draft.headers["Location"]
 
-    early = approver.post(f"{path}/approve")  # still a draft
+    early = approver.post(f"{path}/approve", json={"version": draft.json["version"]})  # a draft
 
     assert early.status_code == 409
     assert error_of(early)["error"] == "wrong_state"
