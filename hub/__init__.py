@@ -12,7 +12,7 @@ from hub.config import Settings
 
 def create_app(settings: Settings | None = None, config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web application. Nothing happens at import time; workers call this too."""
-    from hub import crypto
+    from hub import crypto, redact
     from hub.auth import init_auth
     from hub.extensions import csrf, db, limiter
     from hub.i18n import init_i18n
@@ -35,8 +35,16 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
     )
     if config:
         app.config.update(config)
+    if settings.trusted_proxies > 0:
+        # Behind N proxies, the client's address, scheme and host are the Nth from the right in
+        # X-Forwarded-For/-Proto/-Host; without trust those headers are the client's own claim.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     crypto.configure(settings.encryption_keys)
+    redact.install(default_handler=True)  # no secret in any log line (hub/redact.py)
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

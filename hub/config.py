@@ -75,6 +75,11 @@ class Settings:
     instagram_public_profile: str | None = None  # the city's public profile name
     instagram_public_interval: float = 86400.0  # seconds between reads (at least an hour)
     instagram_public_posts: int = 12  # newest posts whose likes and comments are read
+    # Security: proxies in front (ProxyFix), session lifetimes, roles that must use two factors.
+    trusted_proxies: int = 0  # how many proxies set X-Forwarded-*; 0: believe none of them
+    session_idle_minutes: float = 30.0  # a session unused this long ends
+    session_max_hours: float = 10.0  # a session ends this long after its login, used or not
+    require_2fa_roles: tuple[str, ...] = ("admin", "approver")
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -146,6 +151,11 @@ class Settings:
             ),
             instagram_public_interval=float(env.get("HUB_INSTAGRAM_PUBLIC_INTERVAL") or 86400.0),
             instagram_public_posts=int(env.get("HUB_INSTAGRAM_PUBLIC_POSTS") or 12),
+            trusted_proxies=int(env.get("HUB_TRUSTED_PROXIES") or 0),
+            session_idle_minutes=float(env.get("HUB_SESSION_IDLE_MINUTES") or 30.0),
+            session_max_hours=float(env.get("HUB_SESSION_MAX_HOURS") or 10.0),
+            # Unset: admins and approvers; set but empty: nobody is required to.
+            require_2fa_roles=_split_roles(env.get("HUB_REQUIRE_2FA_ROLES", "admin,approver")),
         )
         return replace(settings, **overrides) if overrides else settings
 
@@ -175,6 +185,10 @@ def _generated(path: Path, make: object) -> str:
     finally:
         tmp.unlink()
     return path.read_text().strip()
+
+
+def _split_roles(raw: str) -> tuple[str, ...]:
+    return tuple(r.strip().lower() for r in raw.split(",") if r.strip())
 
 
 def _split_keys(raw: str) -> tuple[str, ...]:

@@ -11,11 +11,12 @@ import logging
 from typing import Any
 
 from flask import current_app, flash
+from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_security.utils import hash_password
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from wtforms import Form, ValidationError
 
 from hub import audit
@@ -48,11 +49,23 @@ def _local_time(view: Any, context: Any, model: Any, name: str) -> str:
     return format_local(getattr(model, name))
 
 
+def _second_factor(view: Any, context: Any, model: User, name: str) -> str:
+    return _("Authenticator app") if model.tf_primary_method else _("none")
+
+
 class UserView(ProtectedModelView):
     required_permission = Permission.manage_users
     can_delete = False  # the audit log refers to people: deactivate instead
 
-    column_list = ("email", "full_name", "roles", "active", "last_login_at", "login_count")
+    column_list = (
+        "email",
+        "full_name",
+        "roles",
+        "active",
+        "second_factor",
+        "last_login_at",
+        "login_count",
+    )
     column_labels = {
         "email": _l("E-mail"),
         "full_name": _l("Name"),
@@ -62,8 +75,13 @@ class UserView(ProtectedModelView):
         "login_count": _l("Logins"),
         "locale": _l("Language"),
         "new_password": _l("Password"),
+        "second_factor": _l("Second factor"),
     }
-    column_formatters = {"roles": _roles, "last_login_at": _local_time}
+    column_formatters = {
+        "roles": _roles,
+        "last_login_at": _local_time,
+        "second_factor": _second_factor,
+    }
     column_searchable_list = ("email", "full_name")
     column_filters = ("active",)
     column_default_sort = ("email", False)
@@ -137,3 +155,27 @@ class UserView(ProtectedModelView):
             from hub.auth import user_datastore
 
             user_datastore.set_uniquifier(model)
+
+    @action(
+        "reset_second_factor",
+        _l("Reset second factor"),
+        _l(
+            "Reset the second factor of the selected people? Their sessions end, and they set "
+            "up an authenticator app again at their next login."
+        ),
+    )
+    def action_reset_second_factor(self, ids: list[str]) -> None:
+        """For a lost phone: remove the authenticator app, the recovery codes and passkeys
+        (Flask-Security's ``reset_user_access``), which also ends every session. Only admins
+        reach this view; CSRFProtect refuses a POST without the token."""
+        from hub.auth import user_datastore
+
+        query = select(User).where(User.id.in_([int(i) for i in ids]))
+        count = 0
+        for user in db.session.scalars(query):
+            had = bool(user.tf_primary_method or user.mf_recovery_codes)
+            user_datastore.reset_user_access(user)
+            audit.record("user.second_factor_reset", user, had_second_factor=had)
+            count += 1
+        db.session.commit()
+        flash(_("Second factor reset for %(n)s person(s).", n=count), "success")

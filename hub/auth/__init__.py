@@ -1,4 +1,4 @@
-"""Login (Flask-Security-Too: argon2, tracking, optional TOTP), throttling and API tokens."""
+"""Login (Flask-Security-Too: argon2, tracking, TOTP), throttling and API tokens."""
 
 from __future__ import annotations
 
@@ -13,11 +13,30 @@ from flask_security import SQLAlchemyUserDatastore, user_authenticated
 from flask_security.signals import user_failed_authn
 from sqlalchemy import func, select
 
+from hub.auth.second_factor import (
+    TF_MAX_FAILURES,
+    TF_RATE,
+    HubMfRecoveryForm,
+    HubTotp,
+    init_second_factor,
+)
+from hub.auth.sessions import HubLoginForm, configure_sessions, init_sessions, start_session
 from hub.extensions import db, limiter, security
 from hub.models import AuditEvent, Role, User
 from hub.models.types import utcnow
 
 user_datastore = SQLAlchemyUserDatastore(db, User, Role)
+__all__ = [
+    "LOCKOUT_FAILURES",
+    "LOCKOUT_WINDOW",
+    "LOGIN_RATE",
+    "TF_MAX_FAILURES",
+    "TF_RATE",
+    "init_auth",
+    "is_request_for_api",
+    "recent_failures",
+    "user_datastore",
+]
 
 LOCKOUT_FAILURES = 10
 LOCKOUT_WINDOW = timedelta(minutes=15)
@@ -46,16 +65,41 @@ def init_auth(app: Flask) -> None:
     app.config.setdefault("SECURITY_TWO_FACTOR_REQUIRED", False)
     app.config.setdefault("SECURITY_TOTP_SECRETS", {"1": _derive(secret, "totp")})
     app.config.setdefault("SECURITY_TOTP_ISSUER", "hub")
+    # A code is good for its own 30 seconds and one step either side (clock drift), not for
+    # Flask-Security's default of four: a guess hits 3 codes in a million, not 9.
+    app.config.setdefault("SECURITY_TWO_FACTOR_AUTHENTICATOR_VALIDITY", 30)
+    app.config.setdefault("SECURITY_TWO_FACTOR_RESCUE_EMAIL", False)  # hub sends no e-mail
+    # One-time recovery codes for a lost phone, stored encrypted with hub's own keys.
+    app.config.setdefault("SECURITY_MULTI_FACTOR_RECOVERY_CODES", True)
+    app.config.setdefault(
+        "SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS",
+        list(app.config["HUB_SETTINGS"].encryption_keys),
+    )
+    # Right after setting up an authenticator app: its recovery codes.
+    app.config.setdefault("SECURITY_TWO_FACTOR_POST_SETUP_VIEW", ".mf_recovery_codes")
     app.config.setdefault("SECURITY_USE_VERIFY_PASSWORD_CACHE", True)
-    security.init_app(app, user_datastore)
+    # One answer for every refused login: unknown address, wrong password, locked or disabled
+    # account (the login page shows hub's wording of it, see login_user.html).
+    app.config.setdefault("SECURITY_RETURN_GENERIC_RESPONSES", True)
+    # Security(totp_cls=...) is the documented hook; the shared instance in hub.extensions is
+    # built before hub.auth can be imported, so the class is handed over here, before init_app.
+    security._totp_cls = HubTotp
+    configure_sessions(app)
+    security.init_app(
+        app, user_datastore, login_form=HubLoginForm, mf_recovery_form=HubMfRecoveryForm
+    )
+    app.context_processor(lambda: {"lockout_minutes": int(LOCKOUT_WINDOW.total_seconds() // 60)})
+    init_sessions(app)  # first: an expired session is gone before anything looks at it
 
     login_view = app.view_functions["security.login"]
     app.view_functions["security.login"] = limiter.limit(LOGIN_RATE, methods=["POST"])(login_view)
+    init_second_factor(app)
 
     from hub.auth.api import load_user_from_bearer
 
     app.login_manager.request_loader(load_user_from_bearer)
     user_authenticated.connect(_audit_login, app)
+    user_authenticated.connect(start_session, app)
     user_failed_authn.connect(_audit_failed_login, app)
     user_logged_out.connect(_audit_logout, app)
 
@@ -79,6 +123,8 @@ def _audit_logout(sender: Any, user: User, **_: Any) -> None:
 
     if getattr(user, "id", None):
         audit.record("logout", user, actor=user)
+        # A new uniquifier ends every session of this person, copied cookies included.
+        user_datastore.set_uniquifier(user)
         db.session.commit()
 
 

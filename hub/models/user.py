@@ -59,6 +59,21 @@ class User(db.Model, fsqla.FsUserMixin):  # type: ignore[misc,name-defined]
             )
         return locked
 
+    def check_tf_required(
+        self, tf_setup_methods: list[tuple[str, str]], tf_fresh: bool
+    ) -> tuple[bool, list[tuple[str, str]]]:
+        """A role in HUB_REQUIRE_2FA_ROLES needs a second factor: set up at the login if none."""
+        from hub.auth.second_factor import requires_second_factor
+
+        if requires_second_factor(self):
+            return True, tf_setup_methods
+        return super().check_tf_required(tf_setup_methods, tf_fresh)
+
+    def check_tf_required_setup(self) -> bool:
+        from hub.auth.second_factor import requires_second_factor
+
+        return requires_second_factor(self) or super().check_tf_required_setup()
+
     def __str__(self) -> str:
         return self.display_name
 
