@@ -34,6 +34,15 @@ def record(
     return event
 
 
+def record_new(action: str, obj: Any, *, actor: User | None = None, **details: Any) -> Any:
+    """Add a new row and its audit event (``action``) in one step; the row gets its id first
+    (flushed), so the event names it. Returns the row."""
+    db.session.add(obj)
+    db.session.flush()
+    record(action, obj, actor=actor, **details)
+    return obj
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return value

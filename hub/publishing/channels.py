@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from hub import audit
+from hub.audit import record_new
 from hub.extensions import db
 from hub.models import Channel, ChannelStatus, User
 from hub.publishing.errors import Conflict, ValidationFailed
@@ -48,9 +48,7 @@ def connect_channel(
         credentials=credentials,
         status=ChannelStatus.active,
     )
-    db.session.add(channel)
-    db.session.flush()
-    audit.record(
+    record_new(
         "channel.connected",
         channel,
         actor=user,

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 
-from hub import audit
+from hub.audit import record_new
 from hub.config import Settings
 from hub.extensions import db
 from hub.models import AnnouncementMedia, MediaAsset, MediaKind, User
@@ -186,9 +186,7 @@ def store_upload(
         licence=licence,
         uploaded_by_id=uploaded_by.id if uploaded_by else None,
     )
-    db.session.add(asset)
-    db.session.flush()
-    audit.record(
+    return record_new(
         "media.uploaded",
         asset,
         actor=uploaded_by,
@@ -196,7 +194,6 @@ def store_upload(
         kind=asset.kind,
         sha256=asset.sha256,
     )
-    return asset
 
 
 def _final_path(media_dir: Path, facts: Inspected) -> Path:
@@ -277,30 +274,17 @@ def with_alt_text(
     if not used_elsewhere(asset, announcement_id):
         asset.alt_text = alt_text
         return asset
-    copy = MediaAsset(
-        kind=asset.kind,
-        original_name=asset.original_name,
-        stored_path=asset.stored_path,
-        thumbnail_path=asset.thumbnail_path,
-        mime_type=asset.mime_type,
-        size_bytes=asset.size_bytes,
-        sha256=asset.sha256,
-        width=asset.width,
-        height=asset.height,
-        duration_seconds=asset.duration_seconds,
-        alt_text=alt_text,
-        credit=asset.credit,
-        licence=asset.licence,
-        uploaded_by_id=user.id,
-    )
-    db.session.add(copy)
-    db.session.flush()
-    audit.record(
+    # The same file and facts; only the alt text and who made it differ.
+    same = {
+        column.key: getattr(asset, column.key)
+        for column in MediaAsset.__table__.columns
+        if column.key not in ("id", "alt_text", "uploaded_by_id", "created_at")
+    }
+    return record_new(
         "media.copied",
-        copy,
+        MediaAsset(**same, alt_text=alt_text, uploaded_by_id=user.id),
         actor=user,
         source=asset.id,
         announcement=announcement_id,
-        name=copy.original_name,
+        name=asset.original_name,
     )
-    return copy

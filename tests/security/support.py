@@ -42,3 +42,12 @@ def send_code(client, code: str, path: str = "/tf-validate"):  # type: ignore[no
 
 def logged_in(client) -> bool:  # type: ignore[no-untyped-def]
     return client.get("/admin/").status_code == 200
+
+
+def logged_in_with_totp(app, user):  # type: ignore[no-untyped-def]
+    """A client of ``user`` (given an authenticator first) past both login steps."""
+    give_totp(user)
+    client = app.test_client()
+    password_step(client, user.email)
+    send_code(client, code_for(user))
+    return client

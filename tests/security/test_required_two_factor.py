@@ -17,7 +17,13 @@ from hub.extensions import db
 from hub.models import AuditEvent, User
 from tests.conftest import csrf_from, login, make_settings
 from tests.integration.admin.support import speed_up
-from tests.security.support import code_for, give_totp, logged_in, password_step, send_code
+from tests.security.support import (
+    give_totp,
+    logged_in,
+    logged_in_with_totp,
+    password_step,
+    send_code,
+)
 
 
 @pytest.fixture
@@ -83,10 +89,7 @@ def test_a_session_without_the_required_factor_reaches_only_its_setup(
 
 def test_recovery_codes_log_in_once_each(app, make_user) -> None:
     person = make_user("editor")
-    give_totp(person)
-    client = app.test_client()
-    password_step(client, person.email)
-    send_code(client, code_for(person))
+    client = logged_in_with_totp(app, person)
     page = client.get("/mf-recovery-codes")
     made = client.post(
         "/mf-recovery-codes",
@@ -155,10 +158,7 @@ def test_only_admins_reset_and_only_with_csrf(app, make_user) -> None:
 
 def test_a_required_second_factor_cannot_be_switched_off(strict: Flask, make_user) -> None:
     person = make_user("admin")
-    give_totp(person)
-    client = strict.test_client()
-    password_step(client, person.email)
-    send_code(client, code_for(person))
+    client = logged_in_with_totp(strict, person)
     page = client.get("/tf-setup")
     assert 'value="disable"' not in page.text
     client.post("/tf-setup", data={"setup": "disable", "csrf_token": csrf_from(page.text)})

@@ -67,11 +67,17 @@ def test_a_busy_session_still_ends_after_ten_hours(app, make_user) -> None:
     assert not _logged_in(client)
 
 
+def _two_devices(app, email: str):  # type: ignore[no-untyped-def]
+    """The same person logged in on a laptop and a phone."""
+    laptop, phone = app.test_client(), app.test_client()
+    login(laptop, email)
+    login(phone, email)
+    return laptop, phone
+
+
 def test_logout_ends_every_session_and_copied_cookies(app, make_user) -> None:
     user = make_user("editor")
-    laptop, phone = app.test_client(), app.test_client()
-    login(laptop, user.email)
-    login(phone, user.email)
+    laptop, phone = _two_devices(app, user.email)
     copied = laptop.get_cookie("session").value
     token = csrf_from(laptop.get("/admin/").text)
     laptop.post("/logout", data={"csrf_token": token})
@@ -84,9 +90,7 @@ def test_logout_ends_every_session_and_copied_cookies(app, make_user) -> None:
 
 def test_a_password_change_ends_the_other_sessions(app, make_user) -> None:
     user = make_user("editor")
-    laptop, phone = app.test_client(), app.test_client()
-    login(laptop, user.email)
-    login(phone, user.email)
+    laptop, phone = _two_devices(app, user.email)
     page = laptop.get("/change")
     new = "ein ganz neues Passwort 42"
     changed = laptop.post(

@@ -13,7 +13,7 @@ from hub.models import Announcement, AnnouncementStatus, AuditEvent, MediaAsset
 from hub.publishing import pipeline, workflow
 from hub.publishing.compose import AnnouncementInput, save_announcement
 from tests.conftest import csrf_from
-from tests.integration.admin.conftest import post_form
+from tests.integration.admin.conftest import save_edit
 from tests.support import approved_announcement
 
 
@@ -33,18 +33,11 @@ def test_who_changed_it_in_review_cannot_approve_it_on_the_page(
     db.session.commit()
 
     client = client_for(both)
-    edit = f"/admin/announcements/{ann.id}/edit"
-    saved = post_form(
+    save_edit(
         client,
-        edit,
-        {
-            "version": _version(client.get(edit).text),
-            "title": "Stadtfest",
-            "body": "Hallo Bochum, kommt alle!",
-            "channels": [str(x.id)],
-        },
+        ann.id,
+        {"title": "Stadtfest", "body": "Hallo Bochum, kommt alle!", "channels": [str(x.id)]},
     )
-    assert saved.status_code == 302, saved.text[:1000]
 
     page = client.get(f"/admin/announcements/{ann.id}/").text
     assert re.search(r'id="approve" disabled', page)
@@ -74,13 +67,10 @@ def test_an_alt_text_changed_in_a_draft_does_not_change_a_scheduled_announcement
     )
     db.session.commit()
 
-    client = client_for(editor)
-    edit = f"/admin/announcements/{draft.id}/edit"
-    saved = post_form(
-        client,
-        edit,
+    save_edit(
+        client_for(editor),
+        draft.id,
         {
-            "version": _version(client.get(edit).text),
             "title": "Neu",
             "body": "Hallo",
             "channels": [str(x.id)],
@@ -88,7 +78,6 @@ def test_an_alt_text_changed_in_a_draft_does_not_change_a_scheduled_announcement
             "existing_media-0-alt_text": "Ein ganz anderer Text",
         },
     )
-    assert saved.status_code == 302, saved.text[:2000]
     db.session.rollback()
 
     # What the approver approved goes out: the scheduled announcement's image is untouched.
