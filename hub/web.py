@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask, Response, g, jsonify, redirect, request, session, url_for
+from flask_login import current_user
 from flask_security import auth_required
 from sqlalchemy import text
 
@@ -16,6 +17,25 @@ def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return g.csp_nonce
+
+
+def same_site_path(target: str) -> bool:
+    """A path on hub itself, never an open redirect: it starts with one "/" and holds nothing
+    a browser reads differently (browsers drop tabs and line breaks, so "/", a tab and
+    "/evil.example" make "//evil.example"; they read a backslash as a slash)."""
+    if any(ch <= " " or ch == "\x7f" or ch == "\\" for ch in target):
+        return False
+    return target.startswith("/") and not target.startswith("//")
+
+
+def _personal(response: Response) -> bool:
+    """An answer for a logged-in person (not a static file)."""
+    endpoint = request.endpoint or ""
+    return (
+        current_user.is_authenticated
+        and not endpoint.endswith("static")
+        and response.mimetype != "text/css"
+    )
 
 
 def init_web(app: Flask) -> None:
@@ -40,6 +60,10 @@ def init_web(app: Flask) -> None:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"
         )
+        if _personal(response):
+            # A logged-in page stays out of every cache: after logout, a shared office PC's
+            # back button shows nothing. Static files (no session) stay cacheable.
+            response.headers["Cache-Control"] = "no-store"
         if request.is_secure or app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
@@ -58,8 +82,7 @@ def init_web(app: Flask) -> None:
         if lang in LANGUAGES:
             session["locale"] = lang
         target = request.form.get("next") or ""
-        # Only same-site paths: never an open redirect.
-        if not target.startswith("/") or target.startswith("//"):
+        if not same_site_path(target):
             target = url_for("admin.index")
         return redirect(target)
 
