@@ -28,13 +28,18 @@ def same_site_path(target: str) -> bool:
     return target.startswith("/") and not target.startswith("//")
 
 
+CODE_TYPES = ("text/css", "text/javascript", "application/javascript")
+
+
 def _personal(response: Response) -> bool:
-    """An answer for a logged-in person (not a static file)."""
+    """An answer for a logged-in person: a page, data, a thumbnail; not hub's own code (static
+    files, the chart library), which is the same for everyone and keeps its cache time."""
     endpoint = request.endpoint or ""
     return (
         current_user.is_authenticated
         and not endpoint.endswith("static")
-        and response.mimetype != "text/css"
+        and response.mimetype not in CODE_TYPES
+        and not response.mimetype.startswith("font/")
     )
 
 

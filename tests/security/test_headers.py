@@ -25,8 +25,13 @@ def test_logged_in_answers_are_never_stored_by_a_cache(admin_client, path: str) 
     assert response.headers.get("Cache-Control") == "no-store"
 
 
-def test_static_files_may_still_be_cached(admin_client) -> None:
-    response = admin_client.get("/admin/hub-static/admin-actions.js")
+@pytest.mark.parametrize(
+    "path", ["/admin/hub-static/admin-actions.js", "/admin/engagement/assets/plotly.min.js"]
+)
+def test_hub_s_own_code_may_still_be_cached(app, make_user, path: str) -> None:
+    client = app.test_client()
+    login(client, make_user("admin", "manager").email)
+    response = client.get(path)
     assert response.status_code == 200
     assert "no-store" not in (response.headers.get("Cache-Control") or "")
 
