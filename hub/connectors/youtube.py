@@ -255,10 +255,12 @@ class YouTubeConnector(ResumesUploads):
             moment = datetime.fromisoformat(str(creds["access_token_expires_at"]))
             # google-auth compares naive UTC times.
             expiry = moment.astimezone(UTC).replace(tzinfo=None)
+        # Google's own token endpoint, never one from the credentials: the refresh token and
+        # the client secret go there, and an admin-set address would hand them to any host.
         token_uri = (
             self.access.base_url.rstrip("/") + SANDBOX_TOKEN_PATH
             if self.access.base_url
-            else creds.get("token_uri") or TOKEN_URI
+            else TOKEN_URI
         )
         return google.oauth2.credentials.Credentials(
             token=creds.get("access_token"),

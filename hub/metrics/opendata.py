@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from hub.extensions import db
+from hub.metrics.exports import safe_text
 from hub.metrics.figures import METRICS
 from hub.metrics.selection import Selection
 from hub.models import Channel, Delivery, MetricDaily
@@ -78,12 +79,14 @@ def meta(selection: Selection, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
 
 
 def csv_chunks(selection: Selection, zone: ZoneInfo) -> Iterator[str]:
-    """The CSV, streamed in chunks (plain UTF-8, comma-separated, a header line)."""
+    """The CSV, streamed in chunks (plain UTF-8, comma-separated, a header line); a text that
+    starts like a formula gets a leading apostrophe, as in the dashboard's exports."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, extrasaction="ignore")
     writer.writeheader()
     for n, row in enumerate(rows(selection, zone), start=1):
-        writer.writerow(row)
+        # Text that starts like a formula is kept as text in a spreadsheet (the JSON is as is).
+        writer.writerow({k: safe_text(v) if isinstance(v, str) else v for k, v in row.items()})
         if n % 1000 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

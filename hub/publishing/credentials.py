@@ -69,7 +69,6 @@ USED: dict[str, frozenset[str]] = {
             "client_secret",
             "access_token",
             "access_token_expires_at",
-            "token_uri",
             "project",
             "daily_uploads",
             "daily_units",

@@ -21,6 +21,7 @@ from googleapiclient.http import HttpMockSequence
 
 from hub.connectors.base import (
     AuthExpired,
+    ChannelAccess,
     OutgoingPost,
     Rejected,
 )
@@ -160,3 +161,20 @@ def test_real_error_bodies_become_typed_errors(status, recorded, error, words) -
         connector.check_connection()
     assert words in raised.value.message
     assert raised.value.detail and f"HTTP {status}" in raised.value.detail
+
+
+def test_the_token_endpoint_is_always_google_s() -> None:
+    """An admin-set ``token_uri`` in the credentials would send the refresh token and the
+    client secret to any host: the connector posts them to Google's endpoint only."""
+    connector = YouTubeConnector(
+        ChannelAccess(
+            "UCbochum",
+            {
+                "refresh_token": "1//secret",
+                "client_id": "1-x",
+                "client_secret": "s",
+                "token_uri": "https://evil.example/token",
+            },
+        )
+    )
+    assert connector.credentials.token_uri == "https://oauth2.googleapis.com/token"

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from hub.extensions import db
 from hub.metrics import collect
-from hub.models import Comment
+from hub.models import Channel, Comment
 from hub.models.types import utcnow
 from tests.conftest import login
 from tests.integration.admin.support import speed_up
@@ -154,3 +154,20 @@ def test_exports_hold_the_tables_and_open_data_no_personal_data(
         assert "Erika" not in text and "Geheimer" not in text and "Mona" not in text
         assert "@bochum.example" not in text and "Baustelle" not in text  # no internal title
     assert as_csv.splitlines()[0].startswith("day,announcement_id,network,account,post_url")
+
+
+def test_open_data_csv_keeps_a_formula_as_text(
+    english, with_figures, client_for, make_user
+) -> None:
+    """A channel name that looks like a formula cannot run in the spreadsheet of whoever
+    downloads the city's open data; the JSON keeps the name as it is."""
+    evil = '=HYPERLINK("https://evil.example","Klick")'
+    channel = db.session.scalars(db.select(Channel).where(Channel.network == "x")).one()
+    channel.name = evil
+    db.session.commit()
+    manager = client_for(make_user("manager"))
+    as_csv = manager.get("/admin/engagement/open-data.csv").data.decode()
+    accounts = {row["account"] for row in csv.DictReader(io.StringIO(as_csv))}
+    assert "'" + evil in accounts and evil not in accounts
+    as_json = json.loads(manager.get("/admin/engagement/open-data.json").data)
+    assert evil in {row["account"] for row in as_json["data"]}
