@@ -72,6 +72,9 @@ def inspect_file(path: Path) -> Inspected:
 
 SRT_START = re.compile(r"\A\s*\d+\s*\r?\n\d{1,2}:\d{2}:\d{2}[,.]\d{3}\s*-->")
 MAX_SUBTITLE_BYTES = 2 * 1024 * 1024
+# Decoding an image takes about four bytes a pixel in a worker's memory: 50 megapixels (200 MB)
+# hold any camera's photo but the largest; Pillow's own bomb guard starts at 89.
+MAX_IMAGE_PIXELS = 50_000_000
 
 
 def _inspect_subtitle(path: Path) -> Inspected | None:
@@ -104,6 +107,15 @@ def _inspect_image(path: Path) -> Inspected | None:
         raise MediaError(_("Images must be JPEG, PNG, GIF or WebP."))
     with Image.open(path) as img:
         width, height = img.size
+        if width * height > MAX_IMAGE_PIXELS:  # read from the header: nothing decoded yet
+            raise MediaError(
+                _(
+                    "This image has %(mp)s megapixels; hub takes at most %(limit)s. Please "
+                    "upload a smaller version (no network shows more).",
+                    mp=round(width * height / 1e6),
+                    limit=MAX_IMAGE_PIXELS // 1_000_000,
+                )
+            )
         try:
             img.load()
         except OSError as exc:
