@@ -341,12 +341,6 @@ def login_kind(network: str) -> LoginKind | None:
     return None
 
 
-def refresher_for(network: str) -> Callable[[Channel], LoginRefresh] | None:
-    """How this network's login is refreshed, or None where it cannot (or need not) be."""
-    kind = login_kind(network)
-    return kind.refresh if kind else None
-
-
 def needs_refresh(channel: Channel, now: datetime) -> bool:
     creds = channel.credentials or {}
     if channel.network == Network.youtube:
