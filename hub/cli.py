@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +10,8 @@ import click
 from flask import Flask
 
 from hub import create_app
+from hub.auth.scopes import Scope
+from hub.auth.tokens import MAX_DAYS
 from hub.models import RoleName
 
 
@@ -58,7 +59,9 @@ def init() -> None:
 def create_user_command(
     email: str, roles: tuple[str, ...], full_name: str | None, password_stdin: bool
 ) -> None:
-    """Create a user with one or more roles."""
+    """Create a user with one or more roles (without a terminal or --password-stdin, hub makes
+    up a password and prints it)."""
+    from hub.auth.passwords import WeakPassword, generate_password
     from hub.auth.users import create_user, find_user
     from hub.extensions import db
 
@@ -68,13 +71,15 @@ def create_user_command(
     elif sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
-        password, generated = secrets.token_urlsafe(12), True
-    if len(password) < 10:
-        raise click.ClickException("The password needs at least 10 characters.")
+        password, generated = "", True
     with app_context():
         if find_user(email):
             raise click.ClickException(f"A user {email} exists already.")
-        create_user(email, roles, password, full_name=full_name)
+        password = generate_password() if generated else password
+        try:
+            create_user(email, roles, password, full_name=full_name)
+        except WeakPassword as weak:
+            raise click.ClickException(str(weak)) from None
         db.session.commit()
     click.echo(f"Created {email} ({', '.join(roles)}).")
     if generated:
@@ -88,11 +93,28 @@ def token() -> None:
 
 @token.command("create")
 @click.argument("email")
-@click.option("--name", default="", help="What the token is for.")
-def token_create(email: str, name: str) -> None:
+@click.option("--name", default="", help="What the token is for (e.g. CMS).")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice([s.value for s in Scope]),
+    help=(
+        "What the token may be used for; repeat for several. Default: announcements:read and "
+        "announcements:write (what a CMS needs). announcements:write includes reading. A scope "
+        "never gives more than the owner's roles allow."
+    ),
+)
+@click.option(
+    "--days",
+    type=click.IntRange(1, MAX_DAYS),
+    default=None,
+    help=f"Days until it expires, 1 to {MAX_DAYS} (default: HUB_API_TOKEN_DAYS, 90).",
+)
+def token_create(email: str, name: str, scopes: tuple[str, ...], days: int | None) -> None:
     """Print a new API token for EMAIL, once; only its hash is stored."""
-    from hub import audit
-    from hub.auth.tokens import create_token
+    from hub.auth.scopes import CMS_SCOPES
+    from hub.auth.tokens import issue_token
     from hub.auth.users import find_user
     from hub.extensions import db
 
@@ -100,10 +122,66 @@ def token_create(email: str, name: str) -> None:
         user = find_user(email)
         if user is None:
             raise click.ClickException(f"No user {email}.")
-        plain = create_token(user, name)
-        audit.record("token.created", user, name=name)
+        chosen = frozenset(Scope(s) for s in scopes) or CMS_SCOPES
+        _, plain = issue_token(user, name, scopes=chosen, days=days)
         db.session.commit()
     click.echo(plain)
+
+
+@token.command("list")
+@click.option("--email", default=None, help="Only the tokens of this person.")
+def token_list(email: str | None) -> None:
+    """List API tokens (newest first) with owner, scopes, dates and state; never the secret."""
+    from hub.auth.tokens import list_tokens
+    from hub.i18n import to_local
+
+    def when(value: object) -> str:
+        local = to_local(value)  # type: ignore[arg-type]
+        return local.strftime("%Y-%m-%d %H:%M") if local else "-"
+
+    with app_context():
+        rows = [
+            (
+                str(info.token.id),
+                info.token.prefix,
+                info.token.user.email,
+                info.token.name or "-",
+                ",".join(info.scopes),
+                when(info.token.created_at),
+                when(info.token.last_used_at),
+                when(info.token.expires_at),
+                info.state.value,
+            )
+            for info in list_tokens(email)
+        ]
+    if not rows:
+        click.echo("No API tokens.")
+        return
+    header = ("ID", "PREFIX", "OWNER", "NAME", "SCOPES", "CREATED", "LAST USED", "EXPIRES", "STATE")
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
+
+
+@token.command("revoke")
+@click.argument("token_id", metavar="ID", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke the API token ID (see `hub token list`) for good; calls with it get 401."""
+    from hub.auth.tokens import TokenError, revoke_token
+    from hub.extensions import db
+
+    with app_context():
+        try:
+            token, revoked = revoke_token(token_id)
+        except TokenError:
+            raise click.ClickException(f"No API token with id {token_id}.") from None
+        db.session.commit()
+        owner, prefix = token.user.email, token.prefix
+    if revoked:
+        click.echo(f"Revoked token {token_id} ({prefix}...) of {owner}.")
+    else:
+        click.echo(f"Token {token_id} ({prefix}...) of {owner} was already revoked.")
 
 
 @main.command("rotate-keys")

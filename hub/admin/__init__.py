@@ -12,8 +12,12 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from hub.admin import token_banners  # noqa: F401  (registers the channel-login banner)
+from hub.admin import (
+    dispatch_banner,  # noqa: F401  (registers the stalled-publishing banner)
+    token_banners,  # noqa: F401  (registers the channel-login banner)
+)
 from hub.admin.announcements import AnnouncementsView
+from hub.admin.api_tokens import ApiTokensView
 from hub.admin.audit_log import AuditLogView
 from hub.admin.channels import ChannelView
 from hub.admin.connect import add_connect_view
@@ -79,6 +83,11 @@ def init_admin(app: Flask) -> None:
     )
     admin.add_view(NotificationsView(name=_l("Notices"), endpoint="notifications", url="notices"))
     admin.add_view(UserView(User, db, name=_l("People"), endpoint="users", category=_l("Settings")))
+    admin.add_view(
+        ApiTokensView(
+            name=_l("API tokens"), endpoint="api_tokens", url="api-tokens", category=_l("Settings")
+        )
+    )
     admin.add_view(
         AuditLogView(
             AuditEvent, db, name=_l("Audit log"), endpoint="audit", category=_l("Settings")

@@ -56,7 +56,9 @@ def init_api(app: Flask) -> None:
                 "description": (
                     "Hand announcements from the city's CMS to hub: create, edit, submit for "
                     "review, approve, follow delivery per channel. Authenticate with "
-                    "`Authorization: Bearer <token>`. Errors are JSON "
+                    "`Authorization: Bearer <token>`; a token expires, and works only for its "
+                    "scopes (named in each section; 403 `insufficient_scope` otherwise) and "
+                    "its owner's roles. Errors are JSON "
                     '`{"error", "message", "fields"}`; messages follow `Accept-Language` '
                     "(de, en)."
                 )

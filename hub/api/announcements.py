@@ -27,6 +27,7 @@ from hub.api.schemas import (
     RejectIn,
 )
 from hub.auth.permissions import Permission, can
+from hub.auth.scopes import Scope
 from hub.extensions import db
 from hub.models import Announcement, Channel, Delivery, User
 from hub.publishing import workflow
@@ -45,6 +46,8 @@ from hub.scheduler import hints
 blp = ApiBlueprint(
     "api_announcements",
     __name__,
+    read_scope=Scope.announcements_read,
+    write_scope=Scope.announcements_write,  # also the review steps (approve, reject, cancel)
     description="Announcements: write once, review (four eyes), follow per-channel delivery.",
 )
 

@@ -1,7 +1,10 @@
-"""What every API route shares: bearer-token login, the JSON error shape, body limits, rate limit.
+"""What every API route shares: bearer-token login, token scopes, the JSON error shape, body
+limits, rate limit.
 
-Each resource module creates a :class:`ApiBlueprint`; everything below is wired once here, so a
-route handler only checks its permission and calls the domain.
+Each resource module creates a :class:`ApiBlueprint` and must name the token scope its routes
+need for reading (GET) and for changing (every other method); everything below is wired once
+here, so a route handler only checks its role permission and calls the domain. A call needs both:
+the scope narrows the owner's roles, it never widens them.
 """
 
 from __future__ import annotations
@@ -20,17 +23,21 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import CombinedMultiDict
 
 from hub.api.errors import ERROR_HANDLERS, ApiError, bad_input
-from hub.auth.api import load_user_from_bearer
+from hub.auth.api import token_from_bearer
 from hub.auth.permissions import Permission, can
+from hub.auth.scopes import Scope, from_text, granted
 from hub.extensions import db, limiter
 from hub.models import User
 
 PREFIX = "/api/v1"
 # A path id the database can hold (32-bit); anything else is a 404 before any query.
 ID = "int(min=1, max=2147483647)"
-# JSON bodies are small; only the media upload may use the app's MAX_CONTENT_LENGTH.
+# JSON bodies are small; only the media upload may take more (hub.body_limits: its uploaders).
 JSON_BODY_LIMIT = 1024 * 1024
 DEFAULT_RATE_LIMIT = "600 per minute"
+
+# Reading never changes anything; every other method needs the blueprint's write scope.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M")
@@ -86,12 +93,27 @@ class ApiBlueprint(Blueprint):
     }
 
     def __init__(
-        self, name: str, import_name: str, *, max_body: int | None = JSON_BODY_LIMIT, **kwargs: Any
+        self,
+        name: str,
+        import_name: str,
+        *,
+        read_scope: Scope | tuple[Scope, ...],
+        write_scope: Scope | tuple[Scope, ...],
+        max_body: int | None = JSON_BODY_LIMIT,
+        **kwargs: Any,
     ) -> None:
+        self.read_scopes = _scopes(read_scope)
+        self.write_scopes = _scopes(write_scope)
+        if "description" in kwargs:
+            kwargs["description"] += (
+                f" Token scope: {' or '.join(self.read_scopes)} to read,"
+                f" {' or '.join(self.write_scopes)} to change."
+            )
         super().__init__(name, import_name, url_prefix=PREFIX, **kwargs)
         self.max_body = max_body
         self.before_request(self._limit_body)
         self.before_request(authenticate)
+        self.before_request(self._require_scope)
         for exception, handler in ERROR_HANDLERS:
             self.register_error_handler(exception, handler)
         limiter.limit(api_rate_limit)(self)
@@ -100,21 +122,56 @@ class ApiBlueprint(Blueprint):
         if self.max_body is not None:
             request.max_content_length = self.max_body
 
+    def _require_scope(self) -> None:
+        """403 unless the token has a scope that opens this route (for its method)."""
+        needed = self.read_scopes if request.method in READING_METHODS else self.write_scopes
+        if granted(current_api_token_scopes()) & set(needed):
+            return
+        if len(needed) == 1:
+            message = _(
+                "This API token may not do this: it lacks the scope %(scope)s.", scope=needed[0]
+            )
+        else:
+            message = _(
+                "This API token may not do this: it needs one of the scopes %(scopes)s.",
+                scopes=", ".join(needed),
+            )
+        raise ApiError(
+            403,
+            "insufficient_scope",
+            message,
+            headers={
+                "WWW-Authenticate": (
+                    f'Bearer error="insufficient_scope", scope="{" ".join(needed)}"'
+                )
+            },
+        )
+
     def errors(self, *statuses: int) -> Callable[[F], F]:
-        """Document the error answers of a route (401 and 429 are possible everywhere)."""
+        """Document the error answers of a route (401, 403 for a missing scope, and 429 are
+        possible everywhere)."""
 
         def decorator(view: F) -> F:
-            for status in sorted({401, 429, *statuses}, reverse=True):
+            for status in sorted({401, 403, 429, *statuses}, reverse=True):
                 view = self.alt_response(status, response=http.HTTPStatus(status).name)(view)
             return view
 
         return decorator
 
 
+def _scopes(need: Scope | tuple[Scope, ...]) -> tuple[Scope, ...]:
+    scopes = (need,) if isinstance(need, Scope) else tuple(need)
+    if not scopes:
+        raise ValueError("an API blueprint must name the scope its routes need")
+    return scopes
+
+
 def authenticate() -> None:
-    """Log the request in from its bearer token only; a session cookie counts for nothing."""
-    user = load_user_from_bearer(request)
-    if user is None:
+    """Log the request in from its bearer token only; a session cookie counts for nothing.
+
+    An expired or revoked token is answered like an unknown one (the log says which)."""
+    token = token_from_bearer(request)
+    if token is None:
         challenge = "Bearer"
         if request.headers.get("Authorization"):
             challenge = 'Bearer error="invalid_token"'
@@ -125,12 +182,18 @@ def authenticate() -> None:
             headers={"WWW-Authenticate": challenge},
         )
     # Flask-Login's current_user reads this first, so the session is never consulted.
-    g._login_user = user
+    g._login_user = token.user
+    g.hub_api_token_scopes = token.scopes
     db.session.commit()  # keeps the token's last_used_at, also for read-only calls
 
 
 def current_api_user() -> User:
     return cast(User, g._login_user)
+
+
+def current_api_token_scopes() -> frozenset[Scope]:
+    """The scopes of the token this request came with (as stored, not yet expanded)."""
+    return from_text(g.get("hub_api_token_scopes"))
 
 
 def user_with(permission: Permission) -> User:

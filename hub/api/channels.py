@@ -15,12 +15,20 @@ from sqlalchemy import select
 from hub.api.blueprint import ID, ApiBlueprint, found, user_with
 from hub.api.schemas import ChannelCreate, ChannelOut
 from hub.auth.permissions import Permission
+from hub.auth.scopes import Scope
 from hub.extensions import db
 from hub.models import Channel
 from hub.publishing.channels import connect_channel
 from hub.publishing.credentials import require_usable
 
-blp = ApiBlueprint("api_channels", __name__, description="Connected accounts on the networks.")
+blp = ApiBlueprint(
+    "api_channels",
+    __name__,
+    # A CMS reads the channels to choose where an announcement goes; connecting one is more.
+    read_scope=(Scope.announcements_read, Scope.channels),
+    write_scope=Scope.channels,
+    description="Connected accounts on the networks.",
+)
 
 
 @blp.route("/channels", methods=["GET"])

@@ -27,6 +27,7 @@ from hub.api.inbox_schemas import (
     StatusIn,
 )
 from hub.auth.permissions import Permission
+from hub.auth.scopes import Scope
 from hub.extensions import db
 from hub.inbox import actions, operations, queries
 from hub.inbox.errors import InboxError
@@ -37,6 +38,8 @@ from hub.scheduler.inbox import run_soon
 blp = ApiBlueprint(
     "api_inbox",
     __name__,
+    read_scope=Scope.inbox,
+    write_scope=Scope.inbox,
     description="The shared inbox: citizens' comments from every channel; reply and moderate.",
 )
 ONE = f"/inbox/<{ID}:comment_id>"

@@ -17,13 +17,23 @@ from hub.api.blueprint import ID, ApiBlueprint, found, user_with
 from hub.api.errors import N_, bad_input
 from hub.api.schemas import MediaOut, MediaUpload
 from hub.auth.permissions import Permission
+from hub.auth.scopes import Scope
 from hub.extensions import db
 from hub.models import MediaAsset
 from hub.publishing.errors import ValidationFailed
 from hub.publishing.media import store_upload
 
-# Uploads may be as large as the app allows (videos); every other route keeps the JSON limit.
-blp = ApiBlueprint("api_media", __name__, max_body=None, description="Images and videos.")
+# Uploads may be as large as hub.body_limits allows whoever may upload (videos); every other
+# route keeps the JSON limit.
+blp = ApiBlueprint(
+    "api_media",
+    __name__,
+    # Media exist for announcements: uploading one is part of writing an announcement.
+    read_scope=Scope.announcements_read,
+    write_scope=Scope.announcements_write,
+    max_body=None,
+    description="Images and videos.",
+)
 
 
 def _printable(filename: str | None) -> str:

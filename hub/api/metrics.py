@@ -23,6 +23,7 @@ from hub.api.metrics_schemas import (
     RangeQuery,
 )
 from hub.auth.permissions import Permission
+from hub.auth.scopes import Scope
 from hub.i18n import local_zone
 from hub.metrics import opendata, queries
 from hub.metrics.selection import MAX_DAYS, Selection
@@ -30,7 +31,11 @@ from hub.models import Announcement
 from hub.models.types import utcnow
 
 blp = ApiBlueprint(
-    "api_metrics", __name__, description="Engagement figures (aggregated, no personal data)."
+    "api_metrics",
+    __name__,
+    read_scope=Scope.metrics,
+    write_scope=Scope.metrics,
+    description="Engagement figures (aggregated, no personal data).",
 )
 
 

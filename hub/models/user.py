@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_security.models import fsqla_v3 as fsqla
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.extensions import db
@@ -32,11 +32,30 @@ class Role(db.Model, fsqla.FsRoleMixin):  # type: ignore[misc,name-defined]
 
 class User(db.Model, fsqla.FsUserMixin):  # type: ignore[misc,name-defined]
     __tablename__ = "user"
+    # One hub account per person at the city's identity provider (hub.auth.sso).
+    __table_args__ = (Index("ix_user_sso_identity", "sso_issuer", "sso_subject", unique=True),)
 
     full_name: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(8))
+    # Who this person is at the identity provider (the ID token's iss and sub): set at their
+    # first single sign-on, never from an e-mail address alone.
+    sso_issuer: Mapped[str | None] = mapped_column(String(500))
+    sso_subject: Mapped[str | None] = mapped_column(String(255))
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    @property
+    def signs_in_at_provider(self) -> bool:
+        """Linked to the city's identity provider: only the provider lets this person in."""
+        return self.sso_subject is not None
+
+    def verify_and_update_password(self, password: str) -> bool:
+        """No password opens an account linked to the identity provider: a person removed
+        there must not keep a way in (a password from the time before the link, or one set
+        later by anyone)."""
+        if self.signs_in_at_provider:
+            return False
+        return bool(super().verify_and_update_password(password))
 
     @property
     def role_names(self) -> set[str]:
@@ -85,7 +104,11 @@ class WebAuthn(db.Model, fsqla.FsWebAuthnMixin):  # type: ignore[misc,name-defin
 
 
 class ApiToken(db.Model):  # type: ignore[name-defined]
-    """A bearer token for the REST API. Only its sha256 is stored; it is shown once."""
+    """A bearer token for the REST API. Only its sha256 is stored; it is shown once.
+
+    It works until ``expires_at`` or ``revoked_at``, and only for its ``scopes`` (space-separated,
+    see :mod:`hub.auth.scopes`), which narrow its owner's roles and never widen them.
+    """
 
     __tablename__ = "api_token"
 
@@ -97,5 +120,7 @@ class ApiToken(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    scopes: Mapped[str] = mapped_column(String(200))
 
     user: Mapped[User] = relationship(back_populates="tokens")

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from hub import create_app
+from hub.auth.scopes import ALL_SCOPES
 from hub.auth.tokens import create_token
 from hub.config import Settings
 from hub.extensions import db
@@ -69,11 +70,12 @@ class Caller:
 
 @pytest.fixture
 def caller(app: Flask, make_user):  # type: ignore[no-untyped-def]
-    """``caller("editor")``: a new user with these roles and a fresh API token."""
+    """``caller("editor")``: a new user with these roles and a fresh API token (every scope:
+    these tests are about roles; tests/security/test_api_tokens.py is about scopes)."""
 
     def make(*roles: str, user: User | None = None, lang: str = "en") -> Caller:
         person = user or make_user(*roles)
-        token = create_token(person, name="test")
+        token = create_token(person, name="test", scopes=ALL_SCOPES)
         db.session.commit()
         return Caller(app.test_client(), token, person, lang)
 

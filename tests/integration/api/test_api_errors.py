@@ -278,7 +278,7 @@ def test_too_large_bodies_are_413(app, caller) -> None:
     editor = caller("editor")
 
     json_body = editor.post("/api/v1/announcements", json={"title": "t", "body": "a" * 1_100_000})
-    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    app.config["HUB_UPLOAD_BODY_LIMIT"] = 10_000
     upload = editor.upload(image_bytes(size=(800, 800), color="red") + b"\0" * 20_000, "big.png")
 
     assert json_body.status_code == 413 and error_of(json_body)["error"] == "too_large"

@@ -9,6 +9,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
+from hub.auth.scopes import ALL_SCOPES
 from hub.auth.tokens import create_token
 from hub.extensions import db
 from tests.integration.api.conftest import ALL_ROLES
@@ -70,7 +71,7 @@ def test_openapi_document_is_public_and_lists_every_route(app, client) -> None:
 
 def test_fuzzing_the_api_gives_no_server_error(app, make_user, make_channel, make_media) -> None:
     everyone = make_user(*ALL_ROLES)
-    token = create_token(everyone, name="schemathesis")
+    token = create_token(everyone, name="schemathesis", scopes=ALL_SCOPES)
     db.session.commit()
     # Some rows to hit, so that generated ids 1, 2, ... reach real objects now and then.
     make_channel("x")

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from hub.auth.scopes import Scope
 from hub.auth.tokens import create_token
 from hub.connectors.base import RemoteComment
 from hub.extensions import db
@@ -22,7 +23,7 @@ from tests.integration.api.conftest import Caller, error_of
 def caller(app, make_user):  # type: ignore[no-untyped-def]
     def make(*roles: str) -> Caller:
         person = make_user(*roles)
-        token = create_token(person, name="test")
+        token = create_token(person, name="test", scopes={Scope.inbox})
         db.session.commit()
         return Caller(app.test_client(), token, person)
 

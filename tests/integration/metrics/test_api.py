@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import timedelta
 
+from hub.auth.scopes import Scope
 from hub.auth.tokens import create_token
 from hub.extensions import db
 from hub.metrics import collect
@@ -14,7 +15,7 @@ from tests.integration.metrics.conftest import CFG
 
 
 def _get(client, user, path):  # type: ignore[no-untyped-def]
-    token = create_token(user, "test")
+    token = create_token(user, "test", scopes={Scope.metrics})
     db.session.commit()
     return client.get(path, headers={"Authorization": f"Bearer {token}"})
 
