@@ -16,3 +16,16 @@ if [ ! -f "$stamp" ]; then
   python -m pip install -q -e ".[test,dev]"
   touch "$stamp"
 fi
+# The single sign-on tests run a real OpenID provider (tests/oidc: oidc-provider under Node.js).
+oidc_stamp="tests/oidc/node_modules/.installed-$(sha256sum tests/oidc/package-lock.json | cut -c1-16)"
+if [ ! -f "$oidc_stamp" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+    touch "$oidc_stamp"
+  elif [ "${CI:-}" = "true" ]; then
+    echo "npm is missing: the single sign-on tests need Node.js (>= 20.19) with npm" >&2
+    exit 1
+  else
+    echo "npm is missing: the single sign-on tests will be skipped (install Node.js >= 20.19)" >&2
+  fi
+fi

@@ -254,3 +254,34 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD) -> None:
         data={"email": email, "password": password, "csrf_token": csrf_from(page.text)},
     )
     assert response.status_code in (302, 303), response.text[:500]
+
+
+# Chromium for every browser test (tests/browser, tests/security): one per test process, since
+# Playwright's sync API cannot run twice at once in one process.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():  # type: ignore[no-untyped-def]
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        service_missing("Chromium", FileNotFoundError(f"{CHROMIUM} (apt-get install -y chromium)"))
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

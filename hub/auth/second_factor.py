@@ -13,7 +13,8 @@
 - **Required:** people holding a role in ``HUB_REQUIRE_2FA_ROLES`` must have a second factor:
   Flask-Security asks for its set-up right after the password (``check_tf_required``), and a
   session without it (a role added later, a factor reset by an admin) reaches nothing but the
-  set-up until it is done.
+  set-up until it is done. A login at the city's identity provider (``hub.auth.sso``) is not
+  asked for hub's code: the provider does the second factor (README, Single sign-on).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from flask_security.tf_plugin import tf_clean_session
 from passlib.totp import TotpMatch
 from sqlalchemy import func, select
 
+from hub.auth.sessions import LOGIN_VIA
 from hub.extensions import db, limiter
 from hub.models import AuditEvent, User
 from hub.models.types import utcnow
@@ -191,6 +193,8 @@ def init_second_factor(app: Flask) -> None:
         if request.endpoint in SETUP_ENDPOINTS or request.path.startswith("/api/"):
             return None
         if not (current_user and current_user.is_authenticated):
+            return None
+        if session.get(LOGIN_VIA) == "sso":  # the identity provider asked for the second factor
             return None
         if current_user.tf_primary_method or not requires_second_factor(current_user):
             return None

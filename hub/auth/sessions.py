@@ -30,6 +30,7 @@ from flask_security import LoginForm, url_for_security
 
 LOGIN_AT = "hub_login_at"  # when this session's login happened (time.time(), signed)
 SEEN_AT = "hub_seen_at"  # when a page last renewed the session (time.time())
+LOGIN_VIA = "hub_login_via"  # "sso" for a login at the city's identity provider (hub.auth.sso)
 RENEW_AFTER = 60  # seconds
 # Requests a page makes by itself (the inbox's "still viewing" every 5 s): not a sign of life.
 BACKGROUND_ENDPOINTS = frozenset({"inbox.presence"})
@@ -62,10 +63,13 @@ def _now() -> float:
     return time.time()
 
 
-def start_session(sender: Any, user: Any, **_: Any) -> None:
-    """At every login: the session counts its idle time and remembers when it began."""
+def start_session(sender: Any, user: Any, authn_via: list[str] | None = None, **_: Any) -> None:
+    """At every login: the session counts its idle time, remembers when it began and whether
+    the identity provider logged the person in (set afresh each time, so a password login after
+    a single sign-on in the same browser is a password login)."""
     session.permanent = True
     session[LOGIN_AT] = session[SEEN_AT] = _now()
+    session[LOGIN_VIA] = "sso" if "sso" in (authn_via or []) else "password"
 
 
 def init_sessions(app: Flask) -> None:

@@ -14,21 +14,11 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD, service_missing
+from tests.conftest import PASSWORD
 from tests.integration.admin.support import speed_up
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -43,24 +33,6 @@ def live_server(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def chromium():  # type: ignore[no-untyped-def]
-    import os
-
-    if not os.path.exists(CHROMIUM):
-        service_missing("Chromium", FileNotFoundError(f"{CHROMIUM} (apt-get install -y chromium)"))
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def log_in(page: Page, base: str, email: str) -> None:
