@@ -33,7 +33,7 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import drop_database, fresh_database  # noqa: E402
+from common import PASSWORD, drop_database, fresh_database  # noqa: E402
 
 from hub import create_app  # noqa: E402
 from hub.auth.users import create_user, sync_roles  # noqa: E402
@@ -173,8 +173,8 @@ def main() -> None:
         processes = []
         with app.app_context():
             sync_roles()
-            editor = create_user("bench-editor@bochum.example", ["editor"], "x" * 12)
-            approver = create_user("bench-approver@bochum.example", ["approver"], "x" * 12)
+            editor = create_user("bench-editor@bochum.example", ["editor"], PASSWORD)
+            approver = create_user("bench-approver@bochum.example", ["approver"], PASSWORD)
             channels = []
             for i, network in enumerate(NETWORKS):
                 # Stored user id and name: X needs no "who am I" call per post.

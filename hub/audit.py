@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from hub.extensions import db
 from hub.models import AuditEvent, User
+from hub.redact import redact
 
 
 def record(
@@ -44,10 +45,14 @@ def record_new(action: str, obj: Any, *, actor: User | None = None, **details: A
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, str | int | float | bool) or value is None:
+    """A JSON-able copy of ``value``; texts are redacted (an error text may repeat a request with
+    its token, and the audit log is read by admins and handed out on FOI requests)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, int | float | bool) or value is None:
         return value
     if isinstance(value, list | tuple | set):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    return str(value)
+    return redact(str(value))

@@ -148,6 +148,7 @@ def demo_credentials(network: str) -> dict[str, str]:
 
 def seed(settings: Settings) -> None:
     """Fill an empty database with the practice office. Prints nothing; writes the logins."""
+    from hub.auth.passwords import generate_password
     from hub.auth.users import create_user
     from hub.extensions import db
     from hub.models import Channel
@@ -159,7 +160,7 @@ def seed(settings: Settings) -> None:
     lines = ["Demo logins (also in this file):"]
     users = {}
     for role, (email, name) in DEMO_USERS.items():
-        password = secrets.token_urlsafe(9)
+        password = generate_password()  # meets the rule, as every password must
         users[role] = create_user(email, [role.value], password, full_name=name)
         lines.append(f"  {role.value:<10} {email:<36} {password}")
     channels = {}

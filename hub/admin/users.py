@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app, flash
+from flask import flash
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,6 +23,7 @@ from hub import audit
 from hub.admin.changes import changed_columns
 from hub.admin.forms import WriteOnlyPasswordField
 from hub.admin.model_views import ProtectedModelView
+from hub.auth.passwords import password_problems
 from hub.auth.permissions import Permission
 from hub.auth.users import create_user, find_user
 from hub.extensions import db
@@ -35,10 +36,13 @@ log = logging.getLogger(__name__)
 AUDITED_FIELDS = frozenset({"email", "full_name", "locale", "active"})
 
 
-def _check_password(password: str) -> None:
-    minimum = current_app.config.get("SECURITY_PASSWORD_LENGTH_MIN", 10)
-    if len(password) < minimum:
-        raise ValidationError(_("The password needs at least %(n)s characters.", n=minimum))
+def _check_password(password: str, email: str, full_name: str | None) -> str:
+    """The password as stored (normalized), or the form's error saying what is wanted: the same
+    rule as everywhere (hub.auth.passwords)."""
+    problems, normalized = password_problems(password, email=email, full_name=full_name)
+    if problems:
+        raise ValidationError(" ".join(problems))
+    return normalized
 
 
 def _roles(view: Any, context: Any, model: User, name: str) -> str:
@@ -99,8 +103,9 @@ class UserView(ProtectedModelView):
 
     def create_model(self, form: Form) -> User | bool:
         try:
-            password = form.new_password.data or ""
-            _check_password(password)
+            password = _check_password(
+                form.new_password.data or "", form.email.data or "", form.full_name.data
+            )
             if find_user(form.email.data or ""):
                 raise ValidationError(_("Someone with this e-mail address exists already."))
             user = create_user(
@@ -147,7 +152,7 @@ class UserView(ProtectedModelView):
             audit.record("user.updated", model, changed=changed)
         password = form.new_password.data or ""
         if password:
-            _check_password(password)
+            password = _check_password(password, model.email, model.full_name)
             model.password = hash_password(password)
             audit.record("user.password_set", model)
             ends_sessions = True

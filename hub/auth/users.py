@@ -8,6 +8,7 @@ from flask_security.utils import hash_password
 from sqlalchemy import func, select
 
 from hub import audit
+from hub.auth.passwords import checked_password
 from hub.auth.permissions import ROLE_DESCRIPTIONS, permissions_of
 from hub.extensions import db
 from hub.models import Role, RoleName, User
@@ -36,13 +37,17 @@ def create_user(
     full_name: str | None = None,
     actor: User | None = None,
 ) -> User:
+    """A new person with ``roles``; :class:`hub.auth.passwords.WeakPassword` when ``password``
+    does not meet the rule (every way of creating someone comes here, so none skips it)."""
     from hub.auth import user_datastore
 
+    email = email.strip().lower()
+    password = checked_password(password, email=email, full_name=full_name)
     role_rows = [db.session.scalar(select(Role).where(Role.name == r)) for r in roles]
     if any(r is None for r in role_rows):
         raise ValueError(f"unknown role in {list(roles)}; run 'hub init' first")
     user = user_datastore.create_user(
-        email=email.strip().lower(),
+        email=email,
         password=hash_password(password),
         roles=role_rows,
         full_name=full_name,

@@ -19,10 +19,10 @@ from hub.inbox import presence, sync
 from hub.inbox.claims import claim
 from hub.models import ActionKind, ActionState, ModerationAction, WebhookReceipt
 from hub.models.types import utcnow
+from hub.models.webhook_receipt import KEEP_RECEIPTS  # also bounds the webhooks' age
 
 BATCH = 200
 RECONCILE_LEASE = timedelta(seconds=120)
-KEEP_RECEIPTS = timedelta(days=7)
 
 
 @dataclass

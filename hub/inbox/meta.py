@@ -14,6 +14,13 @@ Payloads (Graph API webhooks):
 - Instagram, ``object: "instagram"``, fields ``comments`` / ``live_comments``: ``id``,
   ``text``, ``from {id, username}``, ``media {id}``, ``parent_id`` for a reply. ``mentions``
   carries only ids: hub then syncs the account soon instead.
+
+Every entry carries ``time``, when Meta sent it (Unix seconds; Messenger's own entries use
+milliseconds). Meta signs the body but no timestamp of its own, so a captured delivery stays
+validly signed for ever: hub recognises a replay by its receipt
+(:class:`hub.models.WebhookReceipt`), and takes in nothing older than those receipts are kept
+(:data:`MAX_EVENT_AGE`, derived from ``KEEP_RECEIPTS``). Meta itself stops re-sending a failed
+delivery after about a day and a half, so a real one is never that old.
 """
 
 from __future__ import annotations
@@ -22,14 +29,20 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hub.connectors.base import RemoteComment
 from hub.models.types import utcnow
+from hub.models.webhook_receipt import KEEP_RECEIPTS
 
 OBJECTS = {"page": "facebook", "instagram": "instagram"}
 IG_COMMENT_FIELDS = frozenset({"comments", "live_comments"})
+# How far Meta's clock may be ahead of or behind ours. A delivery is taken in while its newest
+# possible receipt is kept: no older than the receipts' lifetime less this, no newer than this.
+CLOCK_SKEW = timedelta(hours=1)
+MAX_EVENT_AGE = KEEP_RECEIPTS - CLOCK_SKEW
+MILLISECONDS_FROM = 10**11  # a Unix time this large is in milliseconds (seconds: year 5138)
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -162,6 +175,32 @@ def parse(payload: Any) -> list[AccountChanges]:
     return accounts
 
 
+def sent_at(payload: Mapping[str, Any]) -> list[datetime | None]:
+    """When Meta sent each entry (``time``); None where it is missing or not a number."""
+    moments: list[datetime | None] = []
+    for entry in payload["entry"]:
+        value = entry.get("time") if isinstance(entry, Mapping) else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            moments.append(None)
+            continue
+        seconds = value / 1000 if value >= MILLISECONDS_FROM else value
+        try:
+            moments.append(datetime.fromtimestamp(seconds, UTC))
+        except (ValueError, OverflowError, OSError):
+            moments.append(None)
+    return moments
+
+
+def too_old(payload: Mapping[str, Any], now: datetime) -> bool:
+    """Whether a delivery may no longer be taken in: an entry older than :data:`MAX_EVENT_AGE`,
+    from further ahead than :data:`CLOCK_SKEW` (its receipt could go before it gets old), or
+    without a time (nothing shows it is not a replay)."""
+    return any(
+        moment is None or moment < now - MAX_EVENT_AGE or moment > now + CLOCK_SKEW
+        for moment in sent_at(payload)
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Taking a checked webhook in
 
@@ -169,12 +208,14 @@ def parse(payload: Any) -> list[AccountChanges]:
 @dataclass(frozen=True)
 class Received:
     replayed: bool = False
+    too_old: bool = False  # not taken in: see too_old()
     comments: int = 0
     unknown_accounts: tuple[str, ...] = ()
 
 
 def receive(payload: Any, body: bytes) -> Received:
-    """Store what a signed webhook says. The same body twice is taken in once. Commits."""
+    """Store what a signed webhook says. The same body twice is taken in once, and one older
+    than its receipt would be kept not at all. Commits."""
     from sqlalchemy import select, update
     from sqlalchemy.exc import IntegrityError
 
@@ -184,6 +225,8 @@ def receive(payload: Any, body: bytes) -> Received:
     from hub.models import Channel, CommentSync, WebhookReceipt
 
     accounts = parse(payload)
+    if too_old(payload, utcnow()):
+        return Received(too_old=True)
     digest = hashlib.sha256(body).hexdigest()
     try:
         with db.session.begin_nested():

@@ -3,8 +3,10 @@
 No login and no CSRF token (Meta cannot have either); instead every POST must carry a valid
 ``X-Hub-Signature-256`` for the app secret (``HUB_META_APP_SECRET``), checked in constant time.
 Refusals are logged with the sender's address: a missing or wrong signature is 403, a body that
-is not JSON (or not a webhook) is 400. Polling stays the safety net, and a comment that arrives
-both ways is one inbox item (see :mod:`hub.inbox.ingest`).
+is not JSON (or not a webhook) is 400; a signed one older than hub keeps receipts (a replay)
+is acknowledged with 200 but not taken in (see :mod:`hub.inbox.meta`). Polling stays the
+safety net, and a comment that arrives both ways is one inbox item (see
+:mod:`hub.inbox.ingest`).
 """
 
 from __future__ import annotations
@@ -64,6 +66,16 @@ def receive() -> tuple[Response, int]:
         result = meta.receive(payload, body)
     except (ValueError, RecursionError) as exc:  # JSON, UTF-8, or not a webhook (BadPayload)
         return _refuse(400, "bad_request", f"unreadable body: {type(exc).__name__}: {exc}")
+    if result.too_old:
+        # Acknowledged, so Meta would not send it again; a real delivery is never this old.
+        log.warning(
+            "Meta webhook too old from %s, not taken in (a replay?): sent %s; taken in is up "
+            "to %s old, with a time",
+            request.remote_addr,
+            ", ".join(str(m) for m in meta.sent_at(payload)),
+            meta.MAX_EVENT_AGE,
+        )
+        return jsonify(status="too_old"), 200
     if result.replayed:
         log.info("Meta webhook replayed from %s: already taken in", request.remote_addr)
         return jsonify(status="duplicate"), 200

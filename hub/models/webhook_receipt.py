@@ -2,17 +2,24 @@
 
 Meta signs the body but not a timestamp, so a captured request could be sent again; and Meta
 itself re-sends what it thinks failed. Either way the same bytes are processed once.
+
+Receipts are kept for :data:`KEEP_RECEIPTS` (``hub.inbox.dispatch.prune`` forgets older ones).
+A body whose events are older than that is not taken in at all (``hub.inbox.meta``, which
+derives its age limit from this same constant): once its receipt is gone, a replay could
+otherwise not be recognised.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.extensions import db
 from hub.models.types import UTCDateTime, utcnow
+
+KEEP_RECEIPTS = timedelta(days=7)
 
 
 class WebhookReceipt(db.Model):  # type: ignore[name-defined]

@@ -18,7 +18,7 @@ from hub.auth.users import sync_roles
 from hub.extensions import db
 from hub.models import Channel, DeliveryState
 from hub.publishing.media import store_upload
-from tests.conftest import image_bytes, tiny_mp4
+from tests.conftest import PASSWORD, image_bytes, tiny_mp4
 from tests.e2e.conftest import Stack, make_stack, wait_for_states
 from tests.support import approved_announcement, free_port, wait_until
 
@@ -57,8 +57,8 @@ def app(stack: Stack) -> Iterator[Flask]:
 def announce(app, make_user, sandbox, stack):  # type: ignore[no-untyped-def]
     from hub.auth.users import create_user
 
-    editor = create_user("e2e-editor@bochum.example", ["editor"], "x" * 14)
-    approver = create_user("e2e-approver@bochum.example", ["approver"], "x" * 14)
+    editor = create_user("e2e-editor@bochum.example", ["editor"], PASSWORD)
+    approver = create_user("e2e-approver@bochum.example", ["approver"], PASSWORD)
     sandbox.put_account("youtube", id=YT, token="refresh-e2e")
     sandbox.put_account("flickr", id=FLICKR, token="flickr-e2e")
     channels = {

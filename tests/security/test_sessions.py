@@ -171,3 +171,20 @@ def test_the_inbox_presence_heartbeat_does_not_keep_a_session_alive(
     client.post("/admin/inbox/1/presence", json={}, headers={"X-CSRFToken": token})
     _later(monkeypatch, 50 * 60)
     assert not _logged_in(client)
+
+
+def test_changing_the_second_factor_asks_for_the_password_again(app, make_user) -> None:
+    """ASVS 3.7.1: a login more than a quarter of an hour old (a PC left unlocked) does not
+    change how the person logs in without their password again (Flask-Security's "freshness",
+    24 hours by default, longer than a whole session). The password form asks for the current
+    password itself."""
+    user = make_user("editor")
+    client = app.test_client()
+    login(client, user.email)
+    assert client.get("/tf-setup").status_code == 200  # just logged in: fresh
+
+    with client.session_transaction() as state:
+        state["fs_paa"] = time.time() - 20 * 60
+        state.pop("fs_gexp", None)
+    answer = client.get("/tf-setup")
+    assert answer.status_code == 302 and "/verify" in answer.headers["Location"]

@@ -63,7 +63,7 @@ def test_a_short_password_is_refused(english, make_user, client_for) -> None:
             "new_password": "kurz",
         },
     )
-    assert "at least 10 characters" in response.text
+    assert "at least 12 characters" in response.text
     assert 'value="kurz"' not in response.text  # a password is never shown again
     db.session.rollback()
     assert (

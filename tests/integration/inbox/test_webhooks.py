@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -21,7 +22,9 @@ URL = "/webhooks/meta"
 def feed_change(page: str, **value) -> dict:  # type: ignore[no-untyped-def]
     return {
         "object": "page",
-        "entry": [{"id": page, "time": 1767225600, "changes": [{"field": "feed", "value": value}]}],
+        "entry": [
+            {"id": page, "time": int(time.time()), "changes": [{"field": "feed", "value": value}]}
+        ],
     }
 
 
@@ -174,7 +177,7 @@ def test_hide_remove_and_instagram_comments(client, channel) -> None:
         "entry": [
             {
                 "id": IG,
-                "time": 1767225600,
+                "time": int(time.time()),
                 "changes": [
                     {
                         "field": "comments",

@@ -116,3 +116,21 @@ def test_a_connector_errors_detail_is_redacted_where_it_is_made() -> None:
     error = transport_error(exc, "Facebook", 5)
     assert TOKEN not in (error.detail or "") and TOKEN not in str(error)
     assert "p1" not in (error.detail or "")
+
+
+def test_audit_details_are_redacted(app) -> None:
+    """The audit log is read by admins and handed out on FOI requests: no secret belongs in it,
+    whichever caller put an error text or a request into an event's details."""
+    from hub import audit
+    from hub.models import AuditEvent
+
+    event = audit.record(
+        "delivery.failed",
+        error=f"Graph said: /v23.0/1/feed?access_token={TOKEN}",
+        request={"headers": [f"Authorization: Bearer {TOKEN}"], "attempt": 2},
+    )
+    db.session.commit()
+    stored = db.session.get(AuditEvent, event.id).details
+    assert TOKEN not in str(stored)
+    assert stored["error"].startswith("Graph said: /v23.0/1/feed?access_token=")
+    assert stored["request"]["attempt"] == 2
