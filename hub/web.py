@@ -1,16 +1,39 @@
-"""Cross-cutting web concerns: security headers, the CSP nonce, language switch, health."""
+"""Cross-cutting web concerns: security headers, the CSP nonce, the answer to a form without
+its CSRF token, language switch, health."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 
-from flask import Flask, Response, g, jsonify, redirect, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_security import auth_required
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 
 from hub.extensions import csrf, db
 from hub.i18n import LANGUAGES
+
+log = logging.getLogger(__name__)
+
+# The answer to a form sent without its page's CSRF token: a page left open too long, or a
+# request another site made the browser send.
+CSRF_REFUSED = _l(
+    "This form has expired or did not come from hub, so nothing was saved. Please reload the "
+    "page and try again."
+)
 
 
 def csp_nonce() -> str:
@@ -74,6 +97,20 @@ def init_web(app: Flask) -> None:
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
         return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error: CSRFError) -> tuple[str | Response, int]:
+        """Nothing was done; the person reads why in plain words, the log gets the reason."""
+        log.warning(
+            "form refused (%s): %s %s from %s",
+            error.description,
+            request.method,
+            request.path,
+            request.remote_addr,
+        )
+        if request.is_json:
+            return jsonify(error=str(CSRF_REFUSED)), 400
+        return render_template("admin/form_refused.html", message=CSRF_REFUSED), 400
 
     @app.get("/")
     @auth_required("session")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask
 from flask_babel import get_locale
 
@@ -19,9 +21,20 @@ def current_locale() -> str:
     return locale.language if locale else ""
 
 
+def web_link(url: str | None) -> str | None:
+    """``url`` for an ``href`` if it is a web address (http or https); None for anything a
+    browser would run or hand elsewhere (``javascript:``, ``data:``). A post's link comes from
+    the network's answer, so the page never trusts it blindly."""
+    if not url or any(ch <= " " or ch == "\x7f" for ch in url):
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
 def register_template_globals(app: Flask) -> None:
     app.jinja_env.globals.update(
         hub_banners=hub_banners,
         network_label=network_label,
         current_locale=current_locale,
+        web_link=web_link,
     )

@@ -12,3 +12,19 @@ from tests.integration.admin.support import speed_up
 @pytest.fixture(autouse=True)
 def _fast_app(app: Flask) -> None:
     speed_up(app)
+
+
+@pytest.fixture
+def world(app: Flask, settings, make_user, make_channel, make_media):  # type: ignore[no-untyped-def]
+    """One person per role, channels and rows to call every route with (world.py)."""
+    from tests.security.world import World
+
+    return World.build(app, settings, make_user, make_channel, make_media)
+
+
+@pytest.fixture
+def office(app: Flask, world, make_user):  # type: ignore[no-untyped-def]
+    """The world's people logged in, with API tokens (callers.py)."""
+    from tests.security.callers import Office
+
+    return Office(app, world, make_user)
