@@ -36,6 +36,51 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class PrivateRedis:
+    """A Redis server of the test's own on a free port, without persistence (``client`` talks to
+    it): wiping, stopping or starting it again disturbs no other test."""
+
+    def __init__(self) -> None:
+        import redis
+
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.client = redis.Redis(port=self.port, socket_timeout=5)
+        self.server: Any = None
+
+    def start(self) -> None:
+        import subprocess
+
+        import redis
+
+        command = ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"]
+        self.server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+
+        def up() -> bool:
+            try:
+                return bool(self.client.ping())
+            except redis.RedisError:
+                return False
+
+        wait_until(up, timeout=15, what="the private redis")
+
+    def stop(self) -> None:
+        if self.server is not None and self.server.poll() is None:
+            self.server.kill()
+            self.server.wait()
+
+
+@contextmanager
+def private_redis() -> Iterator[PrivateRedis]:
+    """A :class:`PrivateRedis`, started, and stopped when the block ends."""
+    server = PrivateRedis()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
 def flickr_login(token: str) -> dict[str, str]:
     """A Flickr channel's credentials (OAuth 1.0a) with the access token ``token``: the sandbox
     reads only that."""

@@ -27,7 +27,7 @@ from hub.models.metric_rollups import ChannelDaily, MetricDaily, MetricTotal
 from hub.models.metric_schedule import MetricSchedule
 from hub.models.metrics import AccountSnapshot, MetricSnapshot
 from hub.models.network_state import LoginWarning, QuotaUsage, UploadSession
-from hub.models.system import Notification, PublishingHold
+from hub.models.system import Heartbeat, Notification, PublishingHold
 from hub.models.user import ApiToken, Role, RoleName, User
 from hub.models.webhook_receipt import WebhookReceipt
 
@@ -48,6 +48,7 @@ __all__ = [
     "CommentSync",
     "Delivery",
     "DeliveryState",
+    "Heartbeat",
     "InboxPresence",
     "KeywordRule",
     "LoginWarning",

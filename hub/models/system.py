@@ -1,4 +1,5 @@
-"""Organisation-wide switches: the crisis hold, and notices to people."""
+"""Organisation-wide switches: the crisis hold, notices to people, and heartbeats of the
+background work."""
 
 from __future__ import annotations
 
@@ -39,3 +40,17 @@ class Notification(db.Model):  # type: ignore[name-defined]
     link: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Heartbeat(db.Model):  # type: ignore[name-defined]
+    """When a piece of hub's background work last finished a pass, one row per kind of work
+    (``dispatch``: the publishing dispatcher).
+
+    In the database, not in Redis or a process: whichever machine runs the work, the web app and
+    monitoring read the same answer, and a Redis that lost everything cannot lose it.
+    """
+
+    __tablename__ = "heartbeat"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -61,7 +61,9 @@ from hub.models import (
     MediaAsset,
 )
 from hub.models.types import utcnow
+from hub.observability.context import for_delivery
 from hub.public_media import public_url
+from hub.publishing import dispatch_health
 from hub.publishing.channels import flag_needs_login
 from hub.publishing.hold import active_hold
 from hub.publishing.notify import notify_channel_needs_login
@@ -125,6 +127,7 @@ def dispatch_due(now: datetime | None = None, batch: int = 500) -> Outbox:
     outbox.reconcile.extend(_claim_expired_leases(now, batch))
     _note_waiting_for_login()
     db.session.commit()
+    dispatch_health.record_pass()  # the pass is done: what /readyz and the admin banner read
     return outbox
 
 
@@ -391,6 +394,7 @@ def _load_for_publish(delivery_id: int) -> Delivery | None:
     )
 
 
+@for_delivery  # every line it logs names the delivery
 def run_publish(delivery_id: int, connector_factory: ConnectorFactory | None = None) -> str:
     """Publish one delivery if it is still queued; returns the state it ended in (or "skipped")."""
     factory = connector_factory or default_connector
@@ -668,6 +672,7 @@ def _auth_expired(delivery: Delivery, token: str, exc: AuthExpired) -> str:
 # Reconcile
 
 
+@for_delivery  # every line it logs names the delivery
 def reconcile(
     delivery_id: int, token: str, connector_factory: ConnectorFactory | None = None
 ) -> str:

@@ -11,6 +11,7 @@ from hub.extensions import db
 from hub.models import AnnouncementStatus, ChannelStatus, DeliveryState
 from hub.models.types import utcnow
 from hub.publishing import hold
+from tests.conftest import PASSWORD
 from tests.e2e.conftest import fresh, make_stack, wait_for_states
 from tests.support import approved_announcement, free_port, wait_until
 
@@ -196,8 +197,8 @@ def test_redis_restart_mid_run_loses_nothing(tmp_path, sandbox_url, sandbox) -> 
     try:
         with app.app_context():
             sync_roles()
-            editor = create_user("e@bochum.example", ["editor"], "x" * 12)
-            approver = create_user("a@bochum.example", ["approver"], "x" * 12)
+            editor = create_user("e@bochum.example", ["editor"], PASSWORD)
+            approver = create_user("a@bochum.example", ["approver"], PASSWORD)
             channel = Channel(
                 network="x", name="X", external_id="4242", credentials={"access_token": "sandbox"}
             )
