@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Sequence
 
 from hub.config import Settings
@@ -83,21 +84,37 @@ def check_database(settings: Settings) -> None:
         )
 
 
+def child_name(command: Sequence[str]) -> str:
+    """What a supervised child is, in the log: "worker", "beat", "sandbox"."""
+    for word in ("worker", "beat", "sandbox"):
+        if word in command:
+            return word
+    return " ".join(command)
+
+
 class Supervisor:
     """Keeps child processes running: one that exits unexpectedly is started again.
 
     Beat needs this in particular: when Redis restarts without persistence, celery-redbeat's
     lock is gone and beat exits ("Cannot extend a lock that's no longer owned"). An init system
     would restart it; ``hub beat``/``hub serve`` do so themselves, so a single machine needs none.
+    Every restart is counted and logged ("worker exited with 1; restart 2 in 2 s"), so an admin
+    (and ``bench/soak.py``) sees a child that keeps failing. The wait doubles while a child
+    keeps failing (up to 30 s) and starts at one second again after a healthy run.
     """
+
+    healthy_run = 60.0  # seconds a child must have run for its next failure to count as new
 
     def __init__(self, commands: Sequence[list[str]]) -> None:
         self.commands = list(commands)
         self.children: list[subprocess.Popen[bytes] | None] = [None] * len(self.commands)
         self.backoff = [1.0] * len(self.commands)
+        self.restarts = [0] * len(self.commands)
+        self.started = [0.0] * len(self.commands)
         self.stopping = threading.Event()
 
     def _start(self, index: int) -> None:
+        self.started[index] = time.monotonic()
         self.children[index] = subprocess.Popen(self.commands[index], env=os.environ.copy())  # noqa: S603
 
     def run(self) -> None:
@@ -108,10 +125,14 @@ class Supervisor:
             for index, child in enumerate(self.children):
                 if child is None or child.poll() is None:
                     continue
+                self.restarts[index] += 1
+                if time.monotonic() - self.started[index] >= self.healthy_run:
+                    self.backoff[index] = 1.0
                 log.warning(
-                    "%s exited with %s; starting it again in %.0f s",
-                    " ".join(self.commands[index][3:5]),
+                    "%s exited with %s; restart %d in %.0f s",
+                    child_name(self.commands[index]),
                     child.returncode,
+                    self.restarts[index],
                     self.backoff[index],
                 )
                 if self.stopping.wait(self.backoff[index]):
