@@ -14,6 +14,7 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
     """Build the web application. Nothing happens at import time; workers call this too."""
     from hub import crypto, redact
     from hub.auth import init_auth
+    from hub.body_limits import FORM_BODY_LIMIT, init_body_limits
     from hub.extensions import csrf, db, limiter
     from hub.i18n import init_i18n
     from hub.web import init_web
@@ -25,7 +26,7 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
-        MAX_CONTENT_LENGTH=(settings.max_video_mb + 1) * 1024 * 1024,
+        MAX_CONTENT_LENGTH=FORM_BODY_LIMIT,  # more only for uploads (hub.body_limits)
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
@@ -47,10 +48,17 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
     redact.install(default_handler=True)  # no secret in any log line (hub/redact.py)
     db.init_app(app)
     csrf.init_app(app)
+    init_body_limits(app)  # decides before CSRFProtect reads a body
     limiter.init_app(app)
     init_i18n(app)
     init_auth(app)
     init_web(app)
+    from hub.observability import init_observability
+
+    init_observability(app, settings)  # /readyz, /metrics, JSON logs with request ids
+    from hub.auth.sso import init_sso
+
+    init_sso(app)  # single sign-on with the city's identity provider, when configured
     from hub.inbox.webhooks import init_webhooks
 
     init_webhooks(app)

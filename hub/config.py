@@ -16,6 +16,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+# Folders under $HUB_DATA_DIR/broker; hub swaps in its own transport that writes every file whole
+# (hub/scheduler/broker.py), so the URL, and old data dirs, stay as they were.
 EMBEDDED_BROKER = "filesystem://"
 # Where the sandbox serves an API whose real host is not graph.facebook.com's twin: Instagram
 # Login's graph.instagram.com answers the same paths (/vNN.N/...) for other tokens.
@@ -48,6 +50,9 @@ class Settings:
     # The publishing pipeline's clock (seconds); the defaults suit production.
     dispatch_interval: float = 2.0
     requeue_after: float = 60.0
+    # Admins see a warning on every page once a due post has waited this long (dispatcher or
+    # workers stopped): hub.publishing.dispatch_health.
+    dispatch_alert_minutes: float = 5.0
     publish_lease: float | None = None  # None: each connector's own lease_seconds
     max_attempts: int = 5
     retry_base: float = 10.0
@@ -80,6 +85,22 @@ class Settings:
     session_idle_minutes: float = 30.0  # a session unused this long ends
     session_max_hours: float = 10.0  # a session ends this long after its login, used or not
     require_2fa_roles: tuple[str, ...] = ("admin", "approver")
+    # Single sign-on with the city's identity provider (OpenID Connect, hub.auth.sso): off
+    # while oidc_issuer is unset. The role map pairs a group (a value of the roles claim) with a
+    # hub role; a group may appear several times.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None  # unset: a public client (PKCE alone)
+    oidc_roles_claim: str = "groups"
+    oidc_role_map: tuple[tuple[str, str], ...] = ()
+    oidc_scopes: str = "openid email profile"
+    oidc_label: str | None = None  # the login button's text; unset: hub's own, translated
+    oidc_mfa_values: tuple[str, ...] = ()  # amr/acr values of which a login needs one; (): any
+    api_token_days: int = 90  # a new API token expires after this many days (1 to 365)
+    # Monitoring (hub.observability): log lines as text or one JSON object each; the bearer
+    # token /metrics asks for (unset: no /metrics at all).
+    log_format: str = "text"
+    metrics_token: str | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -124,6 +145,7 @@ class Settings:
             max_video_mb=int(env.get("HUB_MAX_VIDEO_MB") or 4096),
             dispatch_interval=float(env.get("HUB_DISPATCH_INTERVAL") or 2.0),
             requeue_after=float(env.get("HUB_REQUEUE_AFTER") or 60.0),
+            dispatch_alert_minutes=float(env.get("HUB_DISPATCH_ALERT_MINUTES") or 5.0),
             publish_lease=float(env["HUB_PUBLISH_LEASE"]) if env.get("HUB_PUBLISH_LEASE") else None,
             max_attempts=int(env.get("HUB_MAX_ATTEMPTS") or 5),
             retry_base=float(env.get("HUB_RETRY_BASE") or 10.0),
@@ -156,6 +178,19 @@ class Settings:
             session_max_hours=float(env.get("HUB_SESSION_MAX_HOURS") or 10.0),
             # Unset: admins and approvers; set but empty: nobody is required to.
             require_2fa_roles=_split_roles(env.get("HUB_REQUIRE_2FA_ROLES", "admin,approver")),
+            api_token_days=_token_days(env.get("HUB_API_TOKEN_DAYS") or "90"),
+            log_format=_log_format(env.get("HUB_LOG_FORMAT") or "text"),
+            metrics_token=env.get("HUB_METRICS_TOKEN") or None,
+            oidc_issuer=(env.get("HUB_OIDC_ISSUER") or "").strip().rstrip("/") or None,
+            oidc_client_id=env.get("HUB_OIDC_CLIENT_ID") or None,
+            oidc_client_secret=env.get("HUB_OIDC_CLIENT_SECRET") or None,
+            oidc_roles_claim=(env.get("HUB_OIDC_ROLES_CLAIM") or "groups").strip(),
+            oidc_role_map=parse_role_map(env.get("HUB_OIDC_ROLE_MAP") or ""),
+            oidc_scopes=env.get("HUB_OIDC_SCOPES") or "openid email profile",
+            oidc_label=(env.get("HUB_OIDC_LABEL") or "").strip() or None,
+            oidc_mfa_values=tuple(
+                v.strip() for v in (env.get("HUB_OIDC_MFA_VALUES") or "").split(",") if v.strip()
+            ),
         )
         return replace(settings, **overrides) if overrides else settings
 
@@ -185,6 +220,39 @@ def _generated(path: Path, make: object) -> str:
     finally:
         tmp.unlink()
     return path.read_text().strip()
+
+
+def parse_role_map(raw: str) -> tuple[tuple[str, str], ...]:
+    """``HUB_OIDC_ROLE_MAP``: ``group=role`` pairs, separated by commas, e.g.
+    ``presse-redaktion=editor,presse-freigabe=approver``, or one pair a line when the value has
+    line breaks (then a group may hold commas: ``CN=Presse,OU=Stadt=editor``). A group is taken
+    as the IdP sends it (case and spaces inside kept); the last ``=`` separates it from the
+    role. Whether each role exists is checked when the app starts."""
+    pairs = []
+    for item in raw.splitlines() if "\n" in raw.strip() else raw.split(","):
+        if not item.strip():
+            continue
+        group, sep, role = item.strip().rpartition("=")
+        if not sep or not group.strip() or not role.strip():
+            raise ValueError(f"HUB_OIDC_ROLE_MAP: {item.strip()!r} is not group=role")
+        pairs.append((group.strip(), role.strip().lower()))
+    return tuple(pairs)
+
+
+def _token_days(raw: str) -> int:
+    """A token that never expires is what this setting exists to prevent: 1 to 365 days."""
+    days = int(raw)
+    if not 1 <= days <= 365:
+        raise ValueError(f"HUB_API_TOKEN_DAYS must be between 1 and 365, not {days}")
+    return days
+
+
+def _log_format(raw: str) -> str:
+    """``HUB_LOG_FORMAT``: ``text`` (for people) or ``json`` (for a log collector)."""
+    value = raw.strip().lower()
+    if value not in ("text", "json"):
+        raise ValueError(f"HUB_LOG_FORMAT must be text or json, not {raw!r}")
+    return value
 
 
 def _split_roles(raw: str) -> tuple[str, ...]:

@@ -4,11 +4,13 @@ Queues: ``publish`` (posts, one at a time per process slot), ``actions`` (modera
 ``sync`` (comments and figures) and ``dispatch`` (the short database pass that finds due work).
 Keeping them apart means a slow sync never delays a post or a reply.
 
-Embedded default (no services): kombu's file-system transport under ``$HUB_DATA_DIR/broker``
-and Celery's own beat scheduler. Like every virtual transport it loses in-flight messages on a
-hard kill; hub does not depend on them, because the database is the source of truth and the
-dispatcher re-sends hints for queued deliveries that never ran. Production: Redis as broker and
-celery-redbeat, whose lock in Redis keeps a single beat across the deployment.
+Embedded default (no services): kombu's file-system transport under ``$HUB_DATA_DIR/broker``,
+with every file written whole (:mod:`hub.scheduler.broker`), and Celery's own beat scheduler.
+Like every virtual transport it loses in-flight messages on a hard kill; hub does not depend on
+them, because the database is the source of truth and the dispatcher re-sends hints for queued
+deliveries that never ran. Production: Redis as broker and
+celery-redbeat, whose lock in Redis keeps a single beat across the deployment (with a scheduler
+that writes the schedule again whenever Redis lost it, :mod:`hub.scheduler.beat`).
 """
 
 from __future__ import annotations
@@ -23,12 +25,17 @@ from flask import Flask
 from kombu import Queue
 
 from hub.config import Settings
+from hub.observability.logs import on_celery_logging as on_celery_log_format
 from hub.redact import on_celery_logging
+from hub.scheduler.broker import TRANSPORT as EMBEDDED_TRANSPORT
 
 # Celery sets up its own log handlers in the worker and beat; the redacting filter goes on them
 # (and on every other handler) as soon as it has (hub/redact.py).
 after_setup_logger.connect(on_celery_logging, weak=False)
 after_setup_task_logger.connect(on_celery_logging, weak=False)
+# Then the log format (HUB_LOG_FORMAT) and the request/delivery ids (hub/observability/logs.py).
+after_setup_logger.connect(on_celery_log_format, weak=False)
+after_setup_task_logger.connect(on_celery_log_format, weak=False)
 
 QUEUES = ("publish", "actions", "sync", "dispatch")
 # One module of tasks per feature; each may offer ``beat_schedule(settings) -> dict``.
@@ -110,14 +117,23 @@ def make_celery(settings: Settings | None = None, *, set_as_current: bool = True
         accept_content=["json"],
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
+        # No remote-control channel (celery inspect/control; hub uses neither). With it, a
+        # worker that lost Redis while a task was unacknowledged stopped with
+        # "AttributeError: 'NoneType' object has no attribute 'hostname'" (kombu closes that
+        # channel first, fails, detaches the transport, then restores the task through it;
+        # tests/integration/test_worker_redis_loss.py).
+        worker_enable_remote_control=False,
         timezone="UTC",
         beat_schedule=beat_schedule(settings),
         include=list(TASK_MODULES),
     )
     if settings.uses_embedded_broker:
+        # kombu's file-system transport, writing every file whole (hub/scheduler/broker.py).
+        app.conf.broker_transport = EMBEDDED_TRANSPORT
         app.conf.beat_schedule_filename = str(settings.data_dir / "celerybeat-schedule")
     else:
-        app.conf.beat_scheduler = "redbeat.RedBeatScheduler"
+        # redbeat, writing its schedule again whenever Redis lost it (hub/scheduler/beat.py).
+        app.conf.beat_scheduler = "hub.scheduler.beat:SelfHealingRedBeatScheduler"
         app.conf.redbeat_redis_url = settings.redis_url or settings.broker_url
         app.conf.redbeat_lock_timeout = max(int(settings.dispatch_interval * 5), 30)
         app.conf.beat_max_loop_interval = max(settings.dispatch_interval, 1)

@@ -20,6 +20,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 RUNS = {
+    "chaos": (
+        [
+            *("--announcements", "4", "--spread", "10", "--workers", "1", "--concurrency", "2"),
+            *("--latency-ms", "200", "--redis-down", "1", "--deadline", "120"),
+        ],
+        "lost:",
+    ),
     "inbox_ingest": (["--comments", "3000", "--posts", "5"], "reach (sync >= 0.5 x plain bulk"),
     "inbox_page": (["--comments", "5000", "--runs", "3"], "at the same depth: Flask-Admin"),
     "dashboard": (["--snapshots", "2000", "--runs", "3", "--raw-runs", "1"], "reach (both pages"),
@@ -43,6 +50,11 @@ RUNS = {
         ],
         "due-to-published lag",
     ),
+    "embedded_broker": (
+        ["--race-hints", "200", "--hints", "40", "--idle", "1", "--rounds", "1"],
+        "transport  failed reads",
+    ),
+    "soak": (["--minutes", "0.5", "--every", "10", "--grace", "120"], "reach: worker restarts"),
 }
 
 

@@ -13,7 +13,15 @@ from tests.integration.admin.conftest import post_form
 CONVERTER = re.compile(r"<(?:(?P<conv>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Pages that must work without a login. Everything else must refuse an anonymous visitor.
-PUBLIC_ENDPOINTS = {"static", "security.login", "security.static", "healthz", "public_media.serve"}
+# (/readyz names failing checks, no data; /metrics refuses: 404 without its token setting.)
+PUBLIC_ENDPOINTS = {
+    "static",
+    "security.login",
+    "security.static",
+    "healthz",
+    "readyz",
+    "public_media.serve",
+}
 PUBLIC_OPTIONAL = {"api-docs.openapi_json"}  # if the API module is installed
 PUBLIC_PREFIXES = ("/webhooks/",)
 
