@@ -32,8 +32,13 @@ def test_admin_creates_and_revokes_a_token(
     page.on("pageerror", lambda error: problems.append(str(error)))
 
     log_in(page, base, admin.email)
+    # The menu opens by Bootstrap's script: wait until the page's scripts have run (on a busy
+    # machine the click could come first, and the menu would stay shut).
+    page.wait_for_load_state("load")
     page.get_by_role("link", name="Settings", exact=True).click()
-    page.get_by_role("link", name="API tokens").click()
+    tokens = page.get_by_role("link", name="API tokens")
+    expect(tokens).to_be_visible()
+    tokens.click()
     expect(page.get_by_role("heading", name="API tokens")).to_be_visible()
 
     page.get_by_label("Person").select_option(value=str(person.id))
