@@ -14,18 +14,25 @@ from hub.serving import Supervisor, child_name, worker_command
 from tests.support import wait_until
 
 
-def test_a_child_that_exits_is_started_again_and_each_restart_is_logged(
-    caplog: pytest.LogCaptureFixture,
+def _run_until_restarted(
+    supervisor: Supervisor, restarts: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    supervisor = Supervisor([[sys.executable, "-c", "import sys; sys.exit(3)"]])
+    """Run ``supervisor`` until its first child was restarted ``restarts`` times, then stop it."""
     runner = threading.Thread(target=supervisor.run, daemon=True)
     with caplog.at_level(logging.WARNING, logger="hub.serving"):
         runner.start()
         try:
-            wait_until(lambda: supervisor.restarts[0] >= 2, timeout=30, what="two restarts")
+            wait_until(lambda: supervisor.restarts[0] >= restarts, timeout=30, what="restarts")
         finally:
             supervisor.stop()
             runner.join(timeout=30)
+
+
+def test_a_child_that_exits_is_started_again_and_each_restart_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    supervisor = Supervisor([[sys.executable, "-c", "import sys; sys.exit(3)"]])
+    _run_until_restarted(supervisor, 2, caplog)
     assert "exited with 3; restart 1 in 1 s" in caplog.text
     assert "exited with 3; restart 2 in 2 s" in caplog.text
 
@@ -46,13 +53,6 @@ def test_a_child_that_ran_well_for_a_while_is_restarted_at_once_again(
         [[sys.executable, "-c", "import sys, time; time.sleep(1); sys.exit(3)"]]
     )
     supervisor.healthy_run = 0.5  # seconds of running that count as healthy (default a minute)
-    runner = threading.Thread(target=supervisor.run, daemon=True)
-    with caplog.at_level(logging.WARNING, logger="hub.serving"):
-        runner.start()
-        try:
-            wait_until(lambda: supervisor.restarts[0] >= 3, timeout=30, what="three restarts")
-        finally:
-            supervisor.stop()
-            runner.join(timeout=30)
+    _run_until_restarted(supervisor, 3, caplog)
     assert "exited with 3; restart 2 in 1 s" in caplog.text
     assert "exited with 3; restart 3 in 1 s" in caplog.text
