@@ -143,13 +143,17 @@ def install(*loggers: logging.Logger, default_handler: bool = False) -> None:
         handler = _StandardError()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
+    for handler in handlers_of(*loggers):
+        if _FILTER not in handler.filters:
+            handler.addFilter(_FILTER)
+
+
+def handlers_of(*loggers: logging.Logger) -> list[logging.Handler]:
+    """The handlers of ``loggers`` (default: of every logger there is, the root's included)."""
     if not loggers:
         known = logging.Logger.manager.loggerDict.values()
-        loggers = (root, *(lg for lg in known if isinstance(lg, logging.Logger)))
-    for logger in loggers:
-        for handler in logger.handlers:
-            if _FILTER not in handler.filters:
-                handler.addFilter(_FILTER)
+        loggers = (logging.getLogger(), *(lg for lg in known if isinstance(lg, logging.Logger)))
+    return [handler for logger in loggers for handler in logger.handlers]
 
 
 def on_celery_logging(logger: logging.Logger | None = None, **_: Any) -> None:

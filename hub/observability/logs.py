@@ -62,16 +62,11 @@ def install(log_format: str, *loggers: logging.Logger) -> None:
     """Ids on every handler of ``loggers`` (default: every logger there is) and, for ``json``,
     the JSON formatter on them. Call after :func:`hub.redact.install`, which gives the root
     logger its handler. Idempotent."""
-    root = logging.getLogger()
-    if not loggers:
-        known = logging.Logger.manager.loggerDict.values()
-        loggers = (root, *(lg for lg in known if isinstance(lg, logging.Logger)))
-    for logger in loggers:
-        for handler in logger.handlers:
-            if _CONTEXT not in handler.filters:
-                handler.addFilter(_CONTEXT)
-            if log_format == "json" and not isinstance(handler.formatter, RedactedJsonFormatter):
-                handler.setFormatter(RedactedJsonFormatter())
+    for handler in redact.handlers_of(*loggers):
+        if _CONTEXT not in handler.filters:
+            handler.addFilter(_CONTEXT)
+        if log_format == "json" and not isinstance(handler.formatter, RedactedJsonFormatter):
+            handler.setFormatter(RedactedJsonFormatter())
 
 
 def on_celery_logging(logger: logging.Logger | None = None, **_: Any) -> None:
