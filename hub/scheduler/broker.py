@@ -176,3 +176,9 @@ class Transport(filesystem.Transport):  # type: ignore[misc]
     Channel = Channel
     global_state = virtual.BrokerState()
     driver_name = "hub-filesystem"
+
+    @property
+    def default_connection_params(self) -> dict[str, Any]:
+        """No host and no port: a folder has neither. kombu's default ("localhost") made every
+        worker start log "No hostname was supplied" as a warning, twice."""
+        return {}
