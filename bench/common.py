@@ -15,6 +15,7 @@ from hub import create_app
 from hub.config import Settings
 from hub.database import upgrade
 from hub.extensions import db
+from hub.metrics.schedule import grid
 
 PG = os.environ.get("HUB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "bench password 123"  # a throwaway database's users
@@ -125,4 +126,62 @@ def published_announcements(
             """
         ),
         {"prefix": remote_prefix},
+    )
+
+
+def collected_figures(conn: Any) -> None:
+    """The figures hub would have collected for every delivery in the database: its snapshots
+    along the real schedule (15 minutes, hourly, daily, weekly, up to now; about 100 for a
+    delivery older than three months), its schedule row, and a year of follower counts per
+    channel. Build the rollups afterwards (``hub.metrics.rollups.rebuild``)."""
+    conn.execute(
+        text(
+            """
+            INSERT INTO metric_schedule (delivery_id, channel_id, published_at, next_due_at,
+                collected, misses)
+            SELECT id, channel_id, published_at, NULL, 0, 0 FROM delivery
+            """
+        )
+    )
+    conn.execute(text("SET work_mem = '256MB'"))
+    conn.execute(text("SET maintenance_work_mem = '1GB'"))
+    conn.execute(text("CREATE TEMP TABLE grid_points (off interval)"))
+    values = ",".join(f"('{p.total_seconds()} seconds')" for p in grid())
+    conn.execute(text(f"INSERT INTO grid_points VALUES {values}"))
+    indexes = drop_indexes(conn, "metric_snapshot")
+    # A curve per delivery: fast in the first hours, then settling (like the sandbox's). Rows go
+    # in by time, as collection writes them: a delivery's snapshots are spread over the table.
+    conn.execute(
+        text(
+            """
+            INSERT INTO metric_snapshot (delivery_id, collected_at, views, reach, likes, comments,
+                shares, saves, clicks)
+            SELECT d.id, d.published_at + g.off, v.views,
+                CASE WHEN c.network IN ('facebook', 'instagram') THEN v.views * 7 / 10 END,
+                CASE WHEN c.network <> 'flickr' THEN v.views * 3 / 100 END,
+                v.views / 250,
+                CASE WHEN c.network IN ('facebook', 'instagram', 'x') THEN v.views / 200 END,
+                CASE WHEN c.network IN ('instagram', 'x', 'flickr') THEN v.views / 300 END,
+                CASE WHEN c.network = 'facebook' THEN v.views / 60 END
+            FROM delivery d
+            JOIN channel c ON c.id = d.channel_id
+            JOIN grid_points g ON d.published_at + g.off <= (now() AT TIME ZONE 'UTC')
+            CROSS JOIN LATERAL (
+                SELECT CAST((500 + (d.id * 7919) % 40000)
+                       * (1 - exp(-extract(epoch FROM g.off) / 28800.0)) AS bigint) AS views
+            ) v
+            ORDER BY d.published_at + g.off
+            """
+        )
+    )
+    build_indexes(conn, indexes)
+    conn.execute(
+        text(
+            """
+            INSERT INTO account_snapshot (channel_id, collected_at, followers)
+            SELECT c.id, (now() AT TIME ZONE 'UTC') - make_interval(days => g),
+                   10000 * c.id + (400 - g) * 5
+            FROM channel c CROSS JOIN generate_series(0, 400) g
+            """
+        )
     )

@@ -37,9 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from common import (  # noqa: E402
     PASSWORD,
-    build_indexes,
+    collected_figures,
     drop_database,
-    drop_indexes,
     fresh_database,
     login,
     percentile,
@@ -76,9 +75,8 @@ def timed(run: Callable[[], object], times: int) -> list[float]:
 def load(target: int) -> dict[str, float]:
     """Fill the database; returns how long each part took (seconds)."""
     seconds: dict[str, float] = {}
-    points = list(grid())
     # Deliveries younger than 90 days have fewer snapshots: about 98 on average over 3 years.
-    deliveries = round(target / (len(points) * (1 - 90 / SPAN_DAYS * 0.45)))
+    deliveries = round(target / (len(list(grid())) * (1 - 90 / SPAN_DAYS * 0.45)))
     announcements = max(1, deliveries // len(NETWORKS))
     author = create_user("redaktion@bench.example", ["editor"], PASSWORD, full_name="Bench")
     moderator = create_user("moderation@bench.example", ["moderator"], PASSWORD)
@@ -107,65 +105,15 @@ def load(target: int) -> dict[str, float]:
         span=params["span"],
         remote_prefix="r-",
     )
-    conn.execute(
-        text(
-            """
-            INSERT INTO metric_schedule (delivery_id, channel_id, published_at, next_due_at,
-                collected, misses)
-            SELECT id, channel_id, published_at, NULL, 0, 0 FROM delivery
-            """
-        )
-    )
     conn.commit()
     seconds["announcements and deliveries"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    conn.execute(text("SET work_mem = '256MB'"))
-    conn.execute(text("SET maintenance_work_mem = '1GB'"))
-    conn.execute(text("CREATE TEMP TABLE grid_points (off interval)"))
-    values = ",".join(f"('{p.total_seconds()} seconds')" for p in points)
-    conn.execute(text(f"INSERT INTO grid_points VALUES {values}"))
-    indexes = drop_indexes(conn, "metric_snapshot")
-    # A curve per delivery: fast in the first hours, then settling (like the sandbox's). Rows go
-    # in by time, as collection writes them: a delivery's snapshots are spread over the table.
-    conn.execute(
-        text(
-            """
-            INSERT INTO metric_snapshot (delivery_id, collected_at, views, reach, likes, comments,
-                shares, saves, clicks)
-            SELECT d.id, d.published_at + g.off, v.views,
-                CASE WHEN c.network IN ('facebook', 'instagram') THEN v.views * 7 / 10 END,
-                CASE WHEN c.network <> 'flickr' THEN v.views * 3 / 100 END,
-                v.views / 250,
-                CASE WHEN c.network IN ('facebook', 'instagram', 'x') THEN v.views / 200 END,
-                CASE WHEN c.network IN ('instagram', 'x', 'flickr') THEN v.views / 300 END,
-                CASE WHEN c.network = 'facebook' THEN v.views / 60 END
-            FROM delivery d
-            JOIN channel c ON c.id = d.channel_id
-            JOIN grid_points g ON d.published_at + g.off <= (now() AT TIME ZONE 'UTC')
-            CROSS JOIN LATERAL (
-                SELECT CAST((500 + (d.id * 7919) % 40000)
-                       * (1 - exp(-extract(epoch FROM g.off) / 28800.0)) AS bigint) AS views
-            ) v
-            ORDER BY d.published_at + g.off
-            """
-        )
-    )
-    build_indexes(conn, indexes)
+    collected_figures(conn)
     conn.commit()
-    seconds["snapshots"] = time.perf_counter() - started
+    seconds["snapshots and followers"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    conn.execute(
-        text(
-            """
-            INSERT INTO account_snapshot (channel_id, collected_at, followers)
-            SELECT c.id, (now() AT TIME ZONE 'UTC') - make_interval(days => g),
-                   10000 * c.id + (400 - g) * 5
-            FROM channel c CROSS JOIN generate_series(0, 400) g
-            """
-        )
-    )
     conn.execute(
         text(
             """
@@ -183,7 +131,7 @@ def load(target: int) -> dict[str, float]:
         params,
     )
     conn.commit()
-    seconds["followers and comments"] = time.perf_counter() - started
+    seconds["comments"] = time.perf_counter() - started
 
     conn.execute(text("SET session_replication_role = DEFAULT"))
     conn.commit()

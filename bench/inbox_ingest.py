@@ -96,14 +96,26 @@ class Post:
     published_at: datetime
 
 
-def publish_posts(app: Flask, count: int, rng: random.Random) -> tuple[int, list[Post]]:
-    """Our Facebook page and ``count`` posts on it, published through the connector over the
-    last four weeks; hub's deliveries point at them. Returns (channel id, posts)."""
-    editor = create_user("redaktion@bench.example", ["editor"], PASSWORD, full_name="Bench")
+def publish_posts(
+    app: Flask,
+    count: int,
+    rng: random.Random,
+    *,
+    page_id: str = PAGE_ID,
+    name: str = "Stadt Bochum",
+    author_id: int | None = None,
+) -> tuple[int, list[Post]]:
+    """Our Facebook page ``page_id`` and ``count`` posts on it, published through the connector
+    over the last four weeks by ``author_id`` (a new editor if not given); hub's deliveries
+    point at them. Returns (channel id, posts)."""
+    if author_id is None:
+        author_id = create_user(
+            "redaktion@bench.example", ["editor"], PASSWORD, full_name="Bench"
+        ).id
     channel = Channel(
         network="facebook",
-        name="Stadt Bochum",
-        external_id=PAGE_ID,
+        name=name,
+        external_id=page_id,
         credentials={"access_token": "bench-page-token"},
     )
     db.session.add(channel)
@@ -119,7 +131,7 @@ def publish_posts(app: Flask, count: int, rng: random.Random) -> tuple[int, list
             title=f"Meldung {i}",
             body=f"Meldung {i} der Stadt Bochum",
             status="published",
-            author_id=editor.id,
+            author_id=author_id,
             scheduled_at=published_at,
         )
         delivery = Delivery(
@@ -214,8 +226,9 @@ def timing_factory(stats: SyncStats) -> Callable[[Channel], Connector]:
     return make
 
 
-def sync_channel(channel_id: int) -> SyncStats:
-    """Sync the channel as a worker does, run after run, until nothing is left."""
+def sync_channel(channel_id: int, until: float | None = None) -> SyncStats:
+    """Sync the channel as a worker does, run after run, until nothing is left (or, given
+    ``until``, a ``time.perf_counter()`` value, until the first run that ends after it)."""
     stats = SyncStats()
     factory = timing_factory(stats)
     store, prepare = sync.store_batch, sync.prepare
@@ -227,7 +240,7 @@ def sync_channel(channel_id: int) -> SyncStats:
         result = sync.sync_now(channel, factory)
         stats.runs += 1
         stats.results[result] = stats.results.get(result, 0) + 1
-        if result == "synced":
+        if result == "synced" or (until is not None and time.perf_counter() >= until):
             break
         if result != "more":
             raise SystemExit(f"the sync stopped: {result}")

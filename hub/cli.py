@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -207,6 +208,101 @@ def rotate_keys() -> None:
         # Prove every value still decrypts with the current keys.
         list(db.session.scalars(select(Channel)))
     click.echo(f"Re-encrypted the credentials of {len(rows)} channels.")
+
+
+@contextmanager
+def spoken_app() -> Iterator[Flask]:
+    """The app, speaking the language of the terminal's user (LANG) or the office's default
+    (warnings and errors, with their detail, go to the log on standard error)."""
+    import os
+
+    from flask_babel import force_locale
+
+    from hub.i18n import BABEL_LOCALES, terminal_language
+
+    with app_context() as app:
+        language = terminal_language(os.environ) or app.config["BABEL_DEFAULT_LOCALE"]
+        with force_locale(BABEL_LOCALES.get(language, language)):
+            yield app
+
+
+@main.command()
+@click.option(
+    "--to",
+    "folder",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder the backup file is written to.",
+)
+def backup(folder: Path) -> None:
+    """Write the database and the media into one file, hub-backup-<UTC time>.tar (safe while
+    hub runs; the keys are not in it)."""
+    from hub.backup import BackupError, report
+    from hub.backup.create import create_backup
+
+    with spoken_app() as app:
+        try:
+            result = create_backup(app.config["HUB_SETTINGS"], folder)
+        except BackupError as error:
+            raise click.ClickException(error.message) from None
+        for line in report.created(result, str(app.config["HUB_SETTINGS"].media_dir)):
+            click.echo(line)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before restoring.")
+@click.option(
+    "--replace-existing-data",
+    is_flag=True,
+    help="Overwrite a database that already holds hub's data (it is lost).",
+)
+def restore(file: Path, yes: bool, replace_existing_data: bool) -> None:
+    """Restore a backup into an empty installation (web, workers and beat stopped), then
+    upgrade it to this release."""
+    from flask_babel import gettext as _
+    from sqlalchemy.engine import make_url
+
+    from hub.backup import BackupError, report
+    from hub.backup.restore import check_target, keys_match, open_backup, restore_backup
+
+    with spoken_app() as app:
+        settings = app.config["HUB_SETTINGS"]
+        try:
+            reader = open_backup(file)
+            try:
+                check_target(settings, reader.manifest, replace=replace_existing_data)
+                where = make_url(settings.database_url).render_as_string(hide_password=True)
+                matching = keys_match(reader.manifest, settings)
+                for line in report.plan(reader.manifest, where, str(settings.media_dir), matching):
+                    click.echo(line)
+                if not yes and not click.confirm(_("Restore now?")):
+                    raise click.Abort()
+                result = restore_backup(settings, reader, replace=replace_existing_data)
+            finally:
+                reader.close()
+        except BackupError as error:
+            raise click.ClickException(error.message) from None
+        for line in report.restored(result):
+            click.echo(line)
+    if result.differences:
+        sys.exit(1)
+
+
+@main.command()
+def web() -> None:
+    """Serve the web app under gunicorn, for production (HUB_WEB_BIND, HUB_WEB_WORKERS, ...:
+    see hub/gunicorn_config.py); refuses to start before 'hub init' brought the database up to
+    date."""
+    import os
+
+    from hub.config import Settings
+    from hub.serving import check_database, web_command
+
+    check_database(Settings.from_env())
+    command = web_command()
+    os.execv(command[0], command)  # noqa: S606 - gunicorn takes over this process (systemd: its main PID)
 
 
 @main.command()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -17,6 +17,21 @@ LANGUAGES = {"de": "Deutsch", "en": "English"}
 # The Babel locale behind each choice. German is "de_DE": Flask-Security ships its German
 # catalog only under de_DE, and gettext still finds hub's and Flask-Admin's "de" catalogs from it.
 BABEL_LOCALES = {"de": "de_DE", "en": "en"}
+
+
+def terminal_language(environ: Mapping[str, str]) -> str | None:
+    """The language of the person at a terminal (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``,
+    ``LANG``, in gettext's order) when hub speaks it, for commands IT staff run; None (the
+    office's default) for ``C``, ``POSIX`` or a language hub lacks."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name) or ""
+        for choice in value.split(":"):
+            language = choice.split("_")[0].split(".")[0].lower()
+            if language in LANGUAGES:
+                return language
+        if value:
+            return None
+    return None
 
 
 def select_locale() -> str:

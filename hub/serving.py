@@ -1,8 +1,8 @@
 """Running hub: the web app under waitress, Celery worker and beat as child processes.
 
 ``hub serve`` is the one-machine mode: web, one worker (all queues) and beat together. Scaled out,
-run ``hub serve --no-worker`` (or gunicorn) for the web, ``hub worker`` on as many machines as
-needed and ``hub beat`` once (celery-redbeat keeps it single even if started twice).
+run ``hub web`` (gunicorn) for the web, ``hub worker`` on as many machines as needed and
+``hub beat`` once (celery-redbeat keeps it single even if started twice).
 """
 
 from __future__ import annotations
@@ -55,6 +55,18 @@ def worker_command(
     if with_beat:
         args += ["-B", "--schedule", str(settings.data_dir / "celerybeat-schedule")]
     return celery_command(*args)
+
+
+def web_command() -> list[str]:
+    """The web app under gunicorn with hub's production settings (hub/gunicorn_config.py)."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:hub.gunicorn_config",
+        "hub:create_app()",
+    ]
 
 
 def beat_command(settings: Settings, loglevel: str = "INFO") -> list[str]:

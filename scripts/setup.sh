@@ -1,9 +1,26 @@
-# Sourced by ./test.sh and ./demo.sh: a virtualenv with hub and its test tools, and Chromium.
+# Sourced by ./test.sh and ./demo.sh: a virtualenv with hub and its test tools, Chromium, and
+# PostgreSQL's client programs (pg_dump, pg_restore).
 if ! command -v chromium >/dev/null 2>&1 && [ "${HUB_SKIP_APT:-}" != "1" ]; then
   echo "Installing Debian's chromium for the browser tests (apt)..."
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+# pg_dump and pg_restore for `hub backup` and `hub restore` on PostgreSQL (and their tests).
+if ! command -v pg_dump >/dev/null 2>&1 && [ "${HUB_SKIP_APT:-}" != "1" ]; then
+  echo "Installing Debian's postgresql-client for hub backup/restore (apt)..."
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql-client >/dev/null
+fi
+# The deployment test (tests/e2e/test_deploy.py) puts Debian's Caddy in front of hub.
+if ! command -v caddy >/dev/null 2>&1 && [ "${HUB_SKIP_APT:-}" != "1" ]; then
+  echo "Installing Debian's caddy for the deployment test (apt)..."
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq caddy >/dev/null
+  # The package starts a caddy.service on port 80; the test runs its own.
+  if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now caddy >/dev/null 2>&1 || true; fi
 fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv

@@ -55,6 +55,13 @@ RUNS = {
         "transport  failed reads",
     ),
     "soak": (["--minutes", "0.5", "--every", "10", "--grace", "120"], "reach: worker restarts"),
+    "office_load": (
+        [
+            *("--comments", "2000", "--ingest", "20000", "--posts", "20", "--seconds", "10"),
+            *("--moderators", "2", "--editors", "1", "--managers", "1", "--workers", "2"),
+        ],
+        "reach (inbox p95",
+    ),
 }
 
 

@@ -31,6 +31,8 @@ def test_help_lists_every_command(settings) -> None:
         "worker",
         "beat",
         "rotate-keys",
+        "backup",
+        "restore",
     ):
         assert command in out
 
