@@ -26,6 +26,7 @@ from hub.admin.engagement import EngagementView
 from hub.admin.hold import HoldView
 from hub.admin.inbox import InboxView, KeywordRuleView, SavedReplyView, TagView
 from hub.admin.jinja import register_template_globals
+from hub.admin.manual import ManualPostsView
 from hub.admin.notifications import NotificationsView
 from hub.admin.users import UserView
 from hub.extensions import db
@@ -82,6 +83,8 @@ def init_admin(app: Flask) -> None:
         HoldView(name=_l("Crisis hold"), endpoint="hold", url="hold", category=_l("Settings"))
     )
     admin.add_view(NotificationsView(name=_l("Notices"), endpoint="notifications", url="notices"))
+    # hub.publishing.manual.PAGE names this URL in the notices it writes.
+    admin.add_view(ManualPostsView(name=_l("Posts by hand"), endpoint="manual", url="manual"))
     admin.add_view(UserView(User, db, name=_l("People"), endpoint="users", category=_l("Settings")))
     admin.add_view(
         ApiTokensView(

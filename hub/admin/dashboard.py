@@ -8,7 +8,7 @@ from flask_login import current_user
 from hub.admin.access import ProtectedView
 from hub.admin.announcements import queries
 from hub.auth.permissions import Permission, can
-from hub.publishing import labels
+from hub.publishing import labels, manual
 
 
 class DashboardView(ProtectedView, AdminIndexView):
@@ -25,6 +25,7 @@ class DashboardView(ProtectedView, AdminIndexView):
             to_review=queries.waiting_for_review(user) if can(Permission.approve) else [],
             scheduled=queries.scheduled_next(),
             failures=queries.recent_failures(),
+            by_hand=[d for d in manual.waiting_posts() if manual.is_responsible(d, user)],
             badges=queries.channel_badges,
             labels=labels,
             can_compose=can(Permission.compose),

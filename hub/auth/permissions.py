@@ -23,6 +23,9 @@ class Permission(enum.StrEnum):
     approve = "announcement.approve"
     cancel = "announcement.cancel"
     resolve_deliveries = "delivery.resolve"
+    # Manual channels: mark a post made by hand as posted or skipped (the channel's responsible
+    # person may too, whatever their roles: hub.publishing.manual.may_act).
+    post_by_hand = "delivery.by_hand"
     view_channels = "channel.view"
     manage_channels = "channel.manage"
     manage_users = "user.manage"
@@ -40,6 +43,7 @@ MATRIX: dict[Permission, set[RoleName]] = {
     Permission.approve: {RoleName.approver},
     Permission.cancel: {RoleName.editor, RoleName.approver},
     Permission.resolve_deliveries: {RoleName.editor},
+    Permission.post_by_hand: {RoleName.editor, RoleName.admin},
     Permission.view_channels: _ALL,
     Permission.manage_channels: {RoleName.admin},
     Permission.manage_users: {RoleName.admin},

@@ -55,6 +55,7 @@ from hub.models import (
     DeliveryState,
     MetricSchedule,
     MetricSnapshot,
+    Network,
 )
 
 log = logging.getLogger(__name__)
@@ -113,13 +114,15 @@ def enrol(now: datetime, cfg: MetricsSettings, zone: ZoneInfo) -> int:
     """Put published deliveries that have no schedule yet on it; returns how many."""
     horizon = now - HORIZON / cfg.speedup
     found = db.session.execute(
-        select(Delivery.id, Delivery.channel_id, Delivery.published_at)
+        select(Delivery.id, Delivery.channel_id, Delivery.published_at, Channel.network)
+        .join(Channel, Channel.id == Delivery.channel_id)
         .outerjoin(MetricSchedule, MetricSchedule.delivery_id == Delivery.id)
         .where(
             Delivery.state == DeliveryState.published,
             Delivery.published_at.is_not(None),
             Delivery.published_at > horizon,
-            Delivery.remote_id.is_not(None),
+            # A post made by hand (manual channel) has no id anywhere but counts as a post.
+            or_(Delivery.remote_id.is_not(None), Channel.network == Network.manual),
             MetricSchedule.delivery_id.is_(None),
         )
     ).all()
@@ -130,8 +133,11 @@ def enrol(now: datetime, cfg: MetricsSettings, zone: ZoneInfo) -> int:
             "delivery_id": row.id,
             "channel_id": row.channel_id,
             "published_at": row.published_at,
-            # The first grid point; one already past is due at once (late enrolment).
-            "next_due_at": max(_first_point(row.published_at, cfg), now),
+            # The first grid point; one already past is due at once (late enrolment). A post
+            # made by hand is never due: no network to ask, so no figures (shown as "–").
+            "next_due_at": None
+            if row.network == Network.manual
+            else max(_first_point(row.published_at, cfg), now),
             "collected": 0,
             "misses": 0,
         }

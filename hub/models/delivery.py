@@ -27,9 +27,18 @@ class DeliveryState(enum.StrEnum):
     needs_review = "needs_review"
     held = "held"
     cancelled = "cancelled"
+    # Manual channels (no API): due, and told to the person who posts it by hand.
+    waiting_for_person = "waiting_for_person"
+    # Manual channels: the person decided not to post it (their reason is the message).
+    skipped = "skipped"
 
 
-FINAL_STATES = {DeliveryState.published, DeliveryState.failed, DeliveryState.cancelled}
+FINAL_STATES = {
+    DeliveryState.published,
+    DeliveryState.failed,
+    DeliveryState.cancelled,
+    DeliveryState.skipped,
+}
 
 
 class Delivery(db.Model):  # type: ignore[name-defined]

@@ -20,6 +20,15 @@ from hub.publishing.hold import active_hold
 from hub.publishing.pipeline import refresh_announcement_status
 
 
+def checked_link(url: str) -> str:
+    """A post's link as a person pasted it: a full http(s) address, or refused."""
+    url = (url or "").strip()
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValidationFailed({"url": [_("Please paste the full link to the post.")]})
+    return url
+
+
 def _check(delivery: Delivery, user: User, *states: DeliveryState) -> None:
     if not can(Permission.resolve_deliveries, user):
         raise NotAllowed(_("Only editors can retry or resolve deliveries."))
@@ -71,11 +80,10 @@ def publish_again(delivery: Delivery, user: User) -> None:
 def mark_published(delivery: Delivery, user: User, url: str, remote_id: str | None = None) -> None:
     """The person found the post on the network: record its link."""
     _check(delivery, user, DeliveryState.needs_review, DeliveryState.failed)
-    parsed = urlparse(url.strip())
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ValidationFailed({"url": [_("Please paste the full link to the post.")]})
+    url = checked_link(url)
+    parsed = urlparse(url)
     delivery.state = DeliveryState.published
-    delivery.url = url.strip()
+    delivery.url = url
     delivery.remote_id = (
         (remote_id or "").strip()
         or delivery.remote_id

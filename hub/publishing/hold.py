@@ -18,7 +18,14 @@ from hub.models import Delivery, DeliveryState, PublishingHold, User
 from hub.models.types import utcnow
 from hub.publishing.errors import NotAllowed, ValidationFailed, WrongState
 
-HOLDABLE = (DeliveryState.pending, DeliveryState.queued, DeliveryState.retry_wait)
+# A manual post waiting for its person is held too (nobody should post it by hand now);
+# released, it is handed over again.
+HOLDABLE = (
+    DeliveryState.pending,
+    DeliveryState.queued,
+    DeliveryState.retry_wait,
+    DeliveryState.waiting_for_person,
+)
 
 
 def active_hold() -> PublishingHold | None:

@@ -6,6 +6,7 @@ The database is the source of truth; the broker only carries hints ("look at del
                             |-> retry_wait -> queued   (transient, 429: backoff, Retry-After)
                             |-> failed                 (rejected, token expired)
                             '-> needs_review           (outcome unknown after a crash)
+    pending -> waiting_for_person -> published | skipped   (manual channels: posted by hand)
 
 - :func:`dispatch_due` (a beat task every few seconds) turns due announcements into deliveries,
   claims sendable ones atomically (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a conditional
@@ -59,6 +60,7 @@ from hub.models import (
     Delivery,
     DeliveryState,
     MediaAsset,
+    Network,
 )
 from hub.models.types import utcnow
 from hub.observability.context import for_delivery
@@ -80,6 +82,7 @@ LEFTOVER_STATES = (
     DeliveryState.queued,
     DeliveryState.retry_wait,
     DeliveryState.held,
+    DeliveryState.waiting_for_person,
 )
 WAITING_STATES = {
     DeliveryState.pending,
@@ -87,7 +90,10 @@ WAITING_STATES = {
     DeliveryState.sending,
     DeliveryState.retry_wait,
     DeliveryState.held,
+    DeliveryState.waiting_for_person,
 }
+# Ended without a post on purpose: the announcement is judged by its other deliveries.
+LEFT_OUT_STATES = (DeliveryState.cancelled, DeliveryState.skipped)
 
 
 @dataclass
@@ -122,8 +128,10 @@ def dispatch_due(now: datetime | None = None, batch: int = 500) -> Outbox:
     _start_due_announcements(now, held, batch)
     _cancel_leftovers()
     if not held:
+        _hand_over_manual(now, batch)
         outbox.publish.extend(_claim_sendable(now, batch))
         outbox.publish.extend(_requeue_lost(now, batch))
+    _flag_overdue_manual(now)
     outbox.reconcile.extend(_claim_expired_leases(now, batch))
     _note_waiting_for_login()
     db.session.commit()
@@ -227,24 +235,53 @@ def _claim(
     return claimed
 
 
-def _claim_sendable(now: datetime, batch: int) -> list[int]:
-    candidates = (
+def _due_to_send(now: datetime, batch: int, manual: bool) -> Select[Any]:
+    """Sendable deliveries whose time has come, on active channels: those of manual channels
+    (no API), or those of every other network."""
+    network = Channel.network == Network.manual if manual else Channel.network != Network.manual
+    return (
         select(Delivery.id, Delivery.state)
         .join(Channel, Channel.id == Delivery.channel_id)
         .where(
             Delivery.state.in_(SENDABLE),
             or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
             Channel.status == ChannelStatus.active,
+            network,
             _not_cancelled(),
         )
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(batch)
     )
+
+
+def _claim_sendable(now: datetime, batch: int) -> list[int]:
     return _claim(
-        candidates,
+        _due_to_send(now, batch, manual=False),  # no worker ever sees a manual post
         {"state": DeliveryState.queued, "queued_at": now},
         lambda row: Delivery.state == row.state,
     )
+
+
+def _hand_over_manual(now: datetime, batch: int) -> None:
+    """Due posts on manual channels (no API) wait for a person instead of a worker: claimed
+    like the others (so two dispatchers tell the person once), then the person is told."""
+    from hub.publishing.manual import hand_over
+
+    claimed = _claim(
+        _due_to_send(now, batch, manual=True),
+        {
+            "state": DeliveryState.waiting_for_person,
+            "first_attempt_at": func.coalesce(Delivery.first_attempt_at, now),
+        },
+        lambda row: Delivery.state == row.state,
+    )
+    hand_over(claimed)
+
+
+def _flag_overdue_manual(now: datetime) -> None:
+    from hub.publishing.manual import flag_overdue
+
+    flag_overdue(now, timedelta(minutes=settings().manual_overdue_minutes))
 
 
 def _requeue_lost(now: datetime, batch: int) -> list[int]:
@@ -417,8 +454,9 @@ def run_publish(delivery_id: int, connector_factory: ConnectorFactory | None = N
         _set_if_queued(delivery_id, state=DeliveryState.cancelled)
         db.session.commit()
         return "skipped"
-    if seen.status != ChannelStatus.active:
-        # The dispatcher will say why it waits; nothing is sent to a channel without a login.
+    if seen.status != ChannelStatus.active or seen.network == Network.manual:
+        # The dispatcher will say why it waits; nothing is sent to a channel without a login,
+        # and a manual channel's post goes to its person (the dispatcher's hand-over).
         _set_if_queued(delivery_id, state=DeliveryState.pending)
         db.session.commit()
         return "skipped"
@@ -716,7 +754,8 @@ def refresh_announcement_status(announcement: Announcement | int) -> None:
     """Published, partly failed or failed once every delivery has ended; else publishing.
 
     Two statements: count the deliveries' states, then change the status only if it differs
-    (a draft or a cancelled announcement keeps its status).
+    (a draft or a cancelled announcement keeps its status). Cancelled and skipped deliveries
+    (a manual channel left out on purpose) do not count; every one skipped: cancelled.
     """
     announcement_id = announcement if isinstance(announcement, int) else announcement.id
     # The announcement's row first: two deliveries ending at the same moment in two workers
@@ -729,17 +768,16 @@ def refresh_announcement_status(announcement: Announcement | int) -> None:
     counts = dict(
         db.session.execute(
             select(Delivery.state, func.count(Delivery.id))
-            .where(
-                Delivery.announcement_id == announcement_id,
-                Delivery.state != DeliveryState.cancelled,
-            )
+            .where(Delivery.announcement_id == announcement_id)
             .group_by(Delivery.state)
         ).all()
     )
-    if not counts:
-        return
-    states = set(counts)
-    if states & WAITING_STATES:
+    states = set(counts) - set(LEFT_OUT_STATES)
+    if not states:
+        if DeliveryState.skipped not in counts:
+            return
+        status = AnnouncementStatus.cancelled  # every channel was skipped on purpose
+    elif states & WAITING_STATES:
         status = AnnouncementStatus.publishing
     elif states == {DeliveryState.published}:
         status = AnnouncementStatus.published

@@ -61,7 +61,7 @@ def _option_fields(channel: Channel) -> dict[str, Any]:
             fields[name] = SelectField(
                 spec.label, choices=list(spec.choices), default=spec.default, validate_choice=False
             )
-        elif spec.kind == "tags":
+        elif spec.kind in ("tags", "text"):
             fields[name] = StringField(spec.label, description=spec.help)
         else:
             fields[name] = FileField(spec.label, description=spec.help)

@@ -129,6 +129,21 @@ def apply_alt_texts(
     return replaced
 
 
+def download_response(asset: MediaAsset, settings: Settings) -> Response:
+    """The file itself, to save and post by hand (manual channels), under its original name."""
+    response = send_from_directory(
+        settings.media_dir,
+        asset.stored_path,
+        mimetype=asset.mime_type,
+        as_attachment=True,
+        download_name=asset.original_name,
+        max_age=300,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
 def thumbnail_response(asset: MediaAsset, settings: Settings) -> Response:
     """The asset's thumbnail (or the image itself) with its true type; videos have none."""
     if asset.thumbnail_path:

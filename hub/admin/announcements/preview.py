@@ -20,6 +20,7 @@ from hub.publishing.rules import (
     check_post,
     count_text,
     rules_for,
+    text_limit,
 )
 
 
@@ -58,6 +59,7 @@ def network_previews(
     previews = []
     for channel in channels:
         rules = rules_for(channel.network)
+        limit = text_limit(channel.network, channel.credentials)
         body, title = channel_text(data, channel.id, channel.network)
         previews.append(
             NetworkPreview(
@@ -65,7 +67,7 @@ def network_previews(
                 label=rules.label,
                 text=rules.final_text(body, data.link),
                 title=title if rules.takes_title else None,
-                count=count_text(channel.network, body, data.link),
+                count=count_text(channel.network, body, data.link, limit=limit),
                 problems=check_post(
                     channel.network,
                     body=body,
@@ -73,6 +75,7 @@ def network_previews(
                     link=data.link,
                     media=media,
                     field=f"variants.{channel.id}",
+                    limit=limit,
                 ),
             )
         )
