@@ -21,13 +21,23 @@ from cryptography.fernet import Fernet
 EMBEDDED_BROKER = "filesystem://"
 # Where the sandbox serves an API whose real host is not graph.facebook.com's twin: Instagram
 # Login's graph.instagram.com answers the same paths (/vNN.N/...) for other tokens.
-SANDBOX_PREFIXES = {"instagram": "/graph.instagram.com"}
+# Mastodon: every instance under /mastodon/<instance>/ (the connector appends the instance).
+SANDBOX_PREFIXES = {
+    "mastodon": "/mastodon",
+    "instagram": "/graph.instagram.com",
+    "linkedin": "/api.linkedin.com",
+    "threads": "/graph.threads.net",
+}
 NETWORK_URL_VARS = {
     "x": "HUB_X_API_URL",
     "graph": "HUB_GRAPH_API_URL",  # Facebook, and Instagram with Facebook Login
     "instagram": "HUB_INSTAGRAM_API_URL",  # Instagram with Instagram Login (graph.instagram.com)
     "youtube": "HUB_YOUTUBE_API_URL",
     "flickr": "HUB_FLICKR_API_URL",
+    "mastodon": "HUB_MASTODON_API_URL",  # a proxy for /<instance>/api/...; unset: the instance
+    "bluesky": "HUB_BLUESKY_API_URL",  # the account's PDS (bsky.social)
+    "linkedin": "HUB_LINKEDIN_API_URL",  # api.linkedin.com (the versioned /rest/ API)
+    "threads": "HUB_THREADS_API_URL",  # graph.threads.net
 }
 
 
@@ -53,6 +63,9 @@ class Settings:
     # Admins see a warning on every page once a due post has waited this long (dispatcher or
     # workers stopped): hub.publishing.dispatch_health.
     dispatch_alert_minutes: float = 5.0
+    # A post on a manual channel not marked posted or skipped this long after it fell due is
+    # flagged to the announcement's author: hub.publishing.manual.flag_overdue.
+    manual_overdue_minutes: float = 60.0
     publish_lease: float | None = None  # None: each connector's own lease_seconds
     max_attempts: int = 5
     retry_base: float = 10.0
@@ -72,6 +85,11 @@ class Settings:
     google_client_secret: str | None = None
     flickr_api_key: str | None = None  # Flickr OAuth 1.0a
     flickr_api_secret: str | None = None
+    linkedin_client_id: str | None = None  # LinkedIn app (Community Management API)
+    linkedin_client_secret: str | None = None
+    # The Meta app's Threads use case has an id and secret of its own ("Threads app ID").
+    threads_app_id: str | None = None
+    threads_app_secret: str | None = None
     inbox_sync_interval: float = 60.0  # seconds between syncs of a channel (new posts)
     inbox_window_days: int = 30  # posts older than this are no longer synced
     inbox_sync_concurrency: int = 2  # channels synced at once, deployment-wide
@@ -146,6 +164,7 @@ class Settings:
             dispatch_interval=float(env.get("HUB_DISPATCH_INTERVAL") or 2.0),
             requeue_after=float(env.get("HUB_REQUEUE_AFTER") or 60.0),
             dispatch_alert_minutes=float(env.get("HUB_DISPATCH_ALERT_MINUTES") or 5.0),
+            manual_overdue_minutes=float(env.get("HUB_MANUAL_OVERDUE_MINUTES") or 60.0),
             publish_lease=float(env["HUB_PUBLISH_LEASE"]) if env.get("HUB_PUBLISH_LEASE") else None,
             max_attempts=int(env.get("HUB_MAX_ATTEMPTS") or 5),
             retry_base=float(env.get("HUB_RETRY_BASE") or 10.0),
@@ -164,6 +183,10 @@ class Settings:
             google_client_secret=env.get("HUB_GOOGLE_CLIENT_SECRET") or None,
             flickr_api_key=env.get("HUB_FLICKR_API_KEY") or None,
             flickr_api_secret=env.get("HUB_FLICKR_API_SECRET") or None,
+            linkedin_client_id=env.get("HUB_LINKEDIN_CLIENT_ID") or None,
+            linkedin_client_secret=env.get("HUB_LINKEDIN_CLIENT_SECRET") or None,
+            threads_app_id=env.get("HUB_THREADS_APP_ID") or None,
+            threads_app_secret=env.get("HUB_THREADS_APP_SECRET") or None,
             inbox_sync_interval=float(env.get("HUB_INBOX_SYNC_INTERVAL") or 60.0),
             inbox_window_days=int(env.get("HUB_INBOX_WINDOW_DAYS") or 30),
             inbox_sync_concurrency=int(env.get("HUB_INBOX_SYNC_CONCURRENCY") or 2),

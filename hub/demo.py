@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import secrets
 import sys
 import threading
@@ -17,7 +18,7 @@ import click
 from PIL import Image, ImageDraw
 
 from hub.config import Settings
-from hub.models import RoleName
+from hub.models import Channel, RoleName, User
 from hub.sandbox.samples import SAMPLE_SUBTITLES, sample_mp4
 
 DEMO_USERS = {
@@ -33,8 +34,17 @@ DEMO_CHANNELS = [
     ("x", "@bochum", "1234567890"),
     ("youtube", "Stadt Bochum", "UCbochumDemo0000000000"),
     ("flickr", "Stadt Bochum", "12345678@N00"),
+    ("linkedin", "Stadt Bochum (LinkedIn-Seite)", "2414183"),  # the organization's number
+    ("threads", "Stadt Bochum (@stadt.bochum)", "26178934512309876"),
+    # Mastodon: the channel names its instance; the account is "name@instance" across servers.
+    ("mastodon", "Stadt Bochum (@stadt@bochum.social)", "stadt@bochum.social"),
+    ("bluesky", "Stadt Bochum (@bochum.de)", "did:plc:bochumdemoaaaaaaaaaaaaaa"),
 ]
+# A manual channel (no API; see hub.publishing.manual): not in the sandbox, posted by hand.
+WHATSAPP_CHANNEL = ("WhatsApp-Kanal Stadt Bochum", "whatsapp-stadt-bochum")
 CREDENTIALS_FILE = "demo-credentials.txt"
+MASTODON_TOKEN = "demo-mastodon-stadt"  # noqa: S105 (the sandbox's practice account)
+MASTODON_ACCOUNT = "110000000000000001"
 DEMO_APPS = (
     "HUB_META_APP_ID",
     "HUB_META_APP_SECRET",
@@ -43,6 +53,10 @@ DEMO_APPS = (
     "HUB_GOOGLE_CLIENT_SECRET",
     "HUB_FLICKR_API_KEY",
     "HUB_FLICKR_API_SECRET",
+    "HUB_LINKEDIN_CLIENT_ID",
+    "HUB_LINKEDIN_CLIENT_SECRET",
+    "HUB_THREADS_APP_ID",
+    "HUB_THREADS_APP_SECRET",
 )
 
 
@@ -111,7 +125,11 @@ def _citizens(sandbox_url: str, per_minute: float = 4.0) -> None:
         # the consent page, so connecting one again renews the channel instead of adding one.
         for network, name, external_id in DEMO_CHANNELS:
             if network != "instagram":  # reached through its Facebook page
-                handle = {"username": name[1:]} if name.startswith("@") else {}
+                found = re.search(r"@([\w.]+)", name)  # "@bochum", "Stadt Bochum (@stadt.bochum)"
+                handle = {"username": found.group(1)} if found else {}
+                if network == "mastodon":  # a numeric account id, known by its token
+                    handle = {"username": "stadt", "token": MASTODON_TOKEN}
+                    external_id = MASTODON_ACCOUNT
                 control.put_account(network, id=external_id, name=name, **handle)
         control.citizens(per_minute)
     except (click.ClickException, RuntimeError, OSError) as exc:
@@ -136,6 +154,13 @@ def demo_credentials(network: str) -> dict[str, str]:
             "client_id": "100000000000-demo.apps.googleusercontent.com",
             "client_secret": "demo",
         }
+    if network == "bluesky":
+        # An app password, as a city creates one in Bluesky's settings; hub logs in once and
+        # keeps the session it gets.
+        return {"handle": "bochum.de", "app_password": "demo-bsky-app-pass"}
+    if network == "mastodon":
+        # The sandbox serves every instance; the token is the city account's there (_citizens).
+        return {"instance": "bochum.social", "access_token": MASTODON_TOKEN, "username": "stadt"}
     if network == "flickr":
         return {
             "api_key": "demo-key",
@@ -144,6 +169,45 @@ def demo_credentials(network: str) -> dict[str, str]:
             "oauth_token_secret": "demo",
         }
     return {"access_token": token}
+
+
+def _whatsapp(facebook: Channel, users: dict[RoleName, User]) -> None:
+    """The city's WhatsApp channel: no API serves it, so a person posts by hand. Mona
+    (moderation) is responsible; one announcement, due now, waits for her there (its Facebook
+    post goes out by itself)."""
+    from hub.extensions import db
+    from hub.publishing import workflow
+    from hub.publishing.compose import AnnouncementInput, VariantInput, save_announcement
+
+    name, external_id = WHATSAPP_CHANNEL
+    whatsapp = Channel(
+        network="manual",
+        name=name,
+        external_id=external_id,
+        responsible_user=users[RoleName.moderator],
+    )
+    db.session.add(whatsapp)
+    db.session.flush()
+    editor = users[RoleName.editor]
+    due = save_announcement(
+        AnnouncementInput(
+            title="Hitzewarnung für Bochum",
+            body="Der Deutsche Wetterdienst warnt vor starker Hitze. Trinken Sie ausreichend, "
+            "meiden Sie die Mittagssonne und achten Sie auf ältere Nachbarinnen und Nachbarn.",
+            link="https://www.bochum.de/hitze",
+            channel_ids=[facebook.id, whatsapp.id],
+            variants={
+                whatsapp.id: VariantInput(
+                    body="☀️ *Hitzewarnung für Bochum*\n\nTrinken Sie ausreichend und meiden "
+                    "Sie die Mittagssonne. Bitte schauen Sie nach älteren Nachbarinnen und "
+                    "Nachbarn."
+                )
+            },
+        ),
+        user=editor,
+    )
+    workflow.submit(due, editor)
+    workflow.approve(due, users[RoleName.approver])
 
 
 def seed(settings: Settings) -> None:
@@ -229,7 +293,13 @@ def seed(settings: Settings) -> None:
             body="Wegen Bauarbeiten ist die Kortumstraße zwischen Husemannplatz und "
             "Bongardstraße bis Freitag gesperrt. Umleitung ist ausgeschildert.",
             link="https://www.bochum.de/verkehr",
-            channel_ids=[x, fb],
+            channel_ids=[
+                x,
+                fb,
+                channels["mastodon"].id,
+                channels["threads"].id,
+                channels["bluesky"].id,
+            ],
             media_ids=[photo.id],
         ),
         user=editor,
@@ -259,7 +329,7 @@ def seed(settings: Settings) -> None:
         AnnouncementInput(
             title="Rathaus im Advent",
             body="Das Rathaus leuchtet: Ab heute schmücken Lichterketten den Rathausplatz.",
-            channel_ids=[fb, ig, flickr],
+            channel_ids=[fb, ig, flickr, channels["linkedin"].id],
             variants={
                 ig: VariantInput(body="Das Rathaus leuchtet ✨ #Bochum #Advent"),
                 flickr: VariantInput(options={"tags": ["Bochum", "Rathaus", "Advent"]}),
@@ -289,6 +359,7 @@ def seed(settings: Settings) -> None:
     for announcement in (photo_post, video_post):
         workflow.submit(announcement, editor)
         workflow.approve(announcement, approver)
+    _whatsapp(channels["facebook"], users)
     db.session.commit()
     from hub.metrics.history import seed_history  # a month of figures for the dashboard
 

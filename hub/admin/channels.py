@@ -32,7 +32,7 @@ from hub.admin.forms import WriteOnlyTextAreaField
 from hub.admin.model_views import ProtectedModelView
 from hub.auth.permissions import Permission
 from hub.extensions import db
-from hub.models import Channel, ChannelStatus, Network
+from hub.models import Channel, ChannelStatus, Network, User
 from hub.publishing import labels
 from hub.publishing.credentials import NETWORK_NAMES
 from hub.publishing.credentials import check as check_credentials
@@ -106,9 +106,30 @@ class ChannelView(ProtectedModelView):
     column_filters = ("network", "status")
     column_default_sort = ("name", False)
 
-    form_columns = ("name", "network", "external_id", "status", "new_credentials")
+    form_columns = (
+        "name",
+        "network",
+        "external_id",
+        "status",
+        "responsible_user",
+        "new_credentials",
+    )
+    form_args = {
+        "responsible_user": {
+            "label": _l("Responsible person (manual channels)"),
+            "description": _l(
+                "Manual channels only (WhatsApp channels, notice boards): who is told to post "
+                "by hand when a post falls due. Left empty, the announcement's author is told."
+            ),
+            "allow_blank": True,
+            "blank_text": _l("(nobody: the announcement's author)"),
+            "query_factory": lambda: db.session.scalars(
+                select(User).where(User.active.is_(True)).order_by(User.email)
+            ).all(),
+        }
+    }
     form_choices = {
-        "network": [(n.value, labels.NETWORK[n.value]) for n in Network],
+        "network": [(n.value, labels.NETWORK.get(n.value, n.value)) for n in Network],
         "status": [(s.value, labels.CHANNEL_STATUS[s.value]) for s in ChannelStatus],
     }
     form_extra_fields = {

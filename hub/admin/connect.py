@@ -33,6 +33,9 @@ BUTTONS = {
     "x": _l("Connect X account"),
     "youtube": _l("Connect YouTube channel"),
     "flickr": _l("Connect Flickr account"),
+    "linkedin": _l("Connect LinkedIn page"),
+    "mastodon": _l("Connect Mastodon account"),
+    "threads": _l("Connect Threads profile"),
 }
 
 
@@ -70,12 +73,23 @@ class ConnectView(ProtectedView, BaseView):
         if not flow.configured(_settings()):
             flash(missing_settings(flow), "danger")
             return self._back()
+        given = {name: (request.args.get(name) or "").strip() for name in flow.asks}
+        if flow.asks and not all(given.values()):  # Mastodon: which server first
+            return self.render("admin/connect/ask.html", network=network, title=BUTTONS[network])
         state = pending.new_state()
         try:
-            url, kept = flow.start(_settings(), self._redirect_uri(network), state)
+            url, kept = flow.start_with(_settings(), self._redirect_uri(network), state, given)
         except ConnectFailed as exc:
             return self._failed(network, exc)
         pending.remember(session, state, network, kept)
+        if flow.asks:  # after a form, the browser may only follow a link to another site
+            return self.render(
+                "admin/connect/ask.html",
+                network=network,
+                title=BUTTONS[network],
+                server=given.get("instance"),
+                continue_url=url,
+            )
         return redirect(url)
 
     @expose("/<network>/callback")

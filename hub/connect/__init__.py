@@ -8,7 +8,8 @@ picks one. Connecting an account that already is a channel renews that channel's
 
 - :mod:`hub.connect.base`: the flow's steps, the accounts found, the errors;
 - one module per sign-in: :mod:`~hub.connect.meta` (Facebook pages and Instagram),
-  :mod:`~hub.connect.x`, :mod:`~hub.connect.google` (YouTube), :mod:`~hub.connect.flickr`;
+  :mod:`~hub.connect.x`, :mod:`~hub.connect.google` (YouTube), :mod:`~hub.connect.flickr`,
+  :mod:`~hub.connect.threads`, :mod:`~hub.connect.linkedin`;
 - :mod:`hub.connect.pending`: what is kept in the admin's session meanwhile;
 - :mod:`hub.connect.operations`: the channel stored, audited.
 
@@ -21,12 +22,24 @@ from __future__ import annotations
 from hub.connect.base import Cancelled, ConnectFailed, Flow, FoundAccount
 from hub.connect.flickr import FlickrFlow
 from hub.connect.google import YouTubeFlow
+from hub.connect.linkedin import LinkedInFlow
+from hub.connect.mastodon import MastodonFlow
 from hub.connect.meta import FacebookFlow, InstagramFlow
+from hub.connect.threads import ThreadsFlow
 from hub.connect.x import XFlow
 
 FLOWS: dict[str, Flow] = {
     flow.network: flow
-    for flow in (FacebookFlow(), InstagramFlow(), XFlow(), YouTubeFlow(), FlickrFlow())
+    for flow in (
+        FacebookFlow(),
+        InstagramFlow(),
+        XFlow(),
+        YouTubeFlow(),
+        FlickrFlow(),
+        LinkedInFlow(),
+        MastodonFlow(),
+        ThreadsFlow(),
+    )
 }
 
 __all__ = ["FLOWS", "Cancelled", "ConnectFailed", "Flow", "FoundAccount"]

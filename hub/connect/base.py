@@ -77,11 +77,21 @@ class Flow:
             getattr(settings, name.removeprefix("HUB_").lower()) for name in self.setting_names
         )
 
+    #: what the admin must say before the sign-in starts (Mastodon: which server), read from
+    #: the start request's query; empty for networks with one home.
+    asks: ClassVar[tuple[str, ...]] = ()
+
     def start(
         self, settings: Settings, redirect_uri: str, state: str
     ) -> tuple[str, dict[str, Any]]:
         """The consent page's URL, and what the callback needs kept until then."""
         raise NotImplementedError
+
+    def start_with(
+        self, settings: Settings, redirect_uri: str, state: str, given: Mapping[str, str]
+    ) -> tuple[str, dict[str, Any]]:
+        """:meth:`start` with what the admin gave (:attr:`asks`)."""
+        return self.start(settings, redirect_uri, state)
 
     def exchange(
         self,

@@ -357,6 +357,12 @@ class Connector(ABC):
         """Call a cheap authenticated endpoint; return the account's name on the network."""
         raise Unsupported(_("This network cannot be tested yet."))
 
+    def learned_settings(self) -> dict[str, Any]:
+        """What :meth:`check_connection` learned about the channel that hub keeps in its
+        credentials (a Mastodon server's own text limit, ``max_characters``, which the compose
+        form counts against); empty where the network has nothing such."""
+        return {}
+
     # -- the inbox: comments, replies, moderation ---------------------------------------------
 
     #: The network's daily quota in its own units (YouTube: 10,000 per project and day), or
@@ -365,6 +371,19 @@ class Connector(ABC):
     daily_quota_units: ClassVar[int | None] = None
     #: At most this many network pages per :meth:`fetch_comments` call; then ``more=True``.
     comment_pages: ClassVar[int] = 10
+    #: Why the network offers no hiding, in the press officer's words (a lazy text), shown in
+    #: the inbox instead of the general "not possible"; None: the general sentence.
+    no_hiding_reason: ClassVar[Any] = None
+    #: Why hub cannot delete other people's comments there (a lazy text), where the network
+    #: deletes only our own; None: the general sentence.
+    no_deleting_reason: ClassVar[Any] = None
+    #: Can a comment that answers another comment be hidden on its own? Threads hides only
+    #: replies directly under the post (their answers with them).
+    hides_answers: ClassVar[bool] = True
+
+    @classmethod
+    def supports_hiding(cls) -> bool:
+        return Capability.hide_comment in cls.capabilities
 
     @classmethod
     def comment_actions(cls, *, own: bool, on_our_post: bool) -> frozenset[Capability]:

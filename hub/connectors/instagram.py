@@ -37,9 +37,7 @@ optionally ``app_id``/``app_secret``. ``external_id`` is the IG user id (``17841
 
 from __future__ import annotations
 
-import json
 import logging
-import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -61,22 +59,19 @@ from hub.connectors.base import (
     Published,
     Rejected,
     RemoteComment,
-    ResumesUploads,
     Transient,
     Unsupported,
     comparable,
-    round_done,
-    round_left,
 )
+from hub.connectors.containers import ContainerPublishing, has_video
 from hub.connectors.graph import (
-    GraphConnector,
     graph_error,
     is_gone,
     plain_reason,
     refused_metric_names,
 )
+from hub.connectors.listing import read_listings
 from hub.models import Network
-from hub.publishing.network_state import StoredUpload
 from hub.publishing.rules import RULES
 from hub.publishing.tokens import LoginRefresh
 
@@ -98,11 +93,7 @@ def login_of(credentials: Mapping[str, Any]) -> str:
     return kind if kind in LOGINS else "facebook"
 
 
-class AlreadyPublished(Exception):
-    """The stored container was published; the answer saying so was lost."""
-
-
-class InstagramConnector(ResumesUploads, GraphConnector):
+class InstagramConnector(ContainerPublishing):
     network = Network.instagram.value
     label = "Instagram"
     no_login = _l("This Instagram account has no login yet; connect it first.")
@@ -110,6 +101,9 @@ class InstagramConnector(ResumesUploads, GraphConnector):
         "The Instagram login of this account has expired or was revoked; connect it again."
     )
     reply_edge = "replies"
+    publish_edge = "media_publish"
+    limit_edge = "content_publishing_limit"
+    published_already = _l("Instagram published this post already; hub looks it up.")
     rules = RULES[Network.instagram]
     capabilities = frozenset(
         {
@@ -128,19 +122,10 @@ class InstagramConnector(ResumesUploads, GraphConnector):
     )
     # Processing a long Reel takes Instagram minutes: the lease must outlast the polling.
     lease_seconds: ClassVar[int] = 1800
-    # How long to wait for a container to finish, per kind, before giving up.
-    image_processing_seconds: ClassVar[float] = 120.0
-    video_processing_seconds: ClassVar[float] = 900.0
-    poll_first: ClassVar[float] = 0.5
-    poll_max: ClassVar[float] = 10.0
     lookup_posts: ClassVar[int] = 100
     #: Insight metric names Instagram refused as unknown or retired (Meta retired impressions,
     #: plays and video_views in 2025), learned at run time and kept for the process.
     retired_metrics: ClassVar[set[str]] = set()
-
-    @property
-    def user_id(self) -> str:
-        return self.access.external_id
 
     @classmethod
     def api_for(cls, credentials: Mapping[str, Any]) -> str:
@@ -250,7 +235,7 @@ class InstagramConnector(ResumesUploads, GraphConnector):
 
     # -- publishing ---------------------------------------------------------------------------
 
-    def _check_media(self, post: OutgoingPost) -> None:
+    def check_post(self, post: OutgoingPost) -> None:
         if not post.media:
             raise Rejected(_("Instagram needs an image or a video."))
         kinds = {m.kind for m in post.media}
@@ -295,76 +280,35 @@ class InstagramConnector(ResumesUploads, GraphConnector):
                         )
                     )
 
-    def _public_url(self, media: MediaFile) -> str:
-        if media.public_url:
-            return media.public_url
-        from hub.public_media import public_url_for_path
+    def limit_reached(self, total: object, detail: str) -> Rejected:
+        return Rejected(
+            _(
+                "Instagram allows %(total)s posts per 24 hours for this account, and they "
+                "are used up. Publish again later (the limit counts the last 24 hours).",
+                total=total,
+            ),
+            detail=detail,
+        )
 
-        url = public_url_for_path(media.path)
-        if url is None:
-            raise Rejected(
-                _(
-                    "hub has no public address for %(name)s; Instagram must fetch it from "
-                    "HUB_PUBLIC_URL.",
-                    name=media.path.name,
-                )
-            )
-        return url
+    def processing_failed(self, status: str, reason: str, detail: str) -> Rejected:
+        explanation = reason.removeprefix("Error:").strip() or status.lower()
+        return Rejected(
+            _("Instagram could not process the media: %(reason)s", reason=explanation),
+            detail=detail,
+        )
 
-    def check_publishing_limit(self) -> None:
-        with self.errors(_("the publishing limit")):
-            found = self.graph.get_connection(
-                self.user_id, "content_publishing_limit", fields="quota_usage,config"
-            )
-        data = (found.get("data") or [{}])[0]
-        total = (data.get("config") or {}).get("quota_total")
-        used = data.get("quota_usage")
-        if total is not None and used is not None and int(used) >= int(total):
-            raise Rejected(
-                _(
-                    "Instagram allows %(total)s posts per 24 hours for this account, and they "
-                    "are used up. Publish again later (the limit counts the last 24 hours).",
-                    total=total,
-                ),
-                detail=json.dumps(found),
-            )
+    def processing_too_slow(self, minutes: str, detail: str) -> Rejected:
+        return Rejected(
+            _(
+                "Instagram did not finish processing the media within %(minutes)s "
+                "minutes. Nothing was published; check the file (format, length) and "
+                "retry.",
+                minutes=minutes,
+            ),
+            detail=detail,
+        )
 
-    def publish(self, post: OutgoingPost) -> Published:
-        self._check_media(post)
-        key = post.idempotency_key
-        stored = self.sessions.get(self.network, key)
-        try:
-            container_id = self._reusable(stored, post) if stored else None
-        except AlreadyPublished:
-            found = self.find_published(post)
-            if found is not None:
-                return found
-            raise Transient(_("Instagram published this post already; hub looks it up.")) from None
-        if container_id is None:
-            self.check_publishing_limit()
-            container_id = self._make_container(post)
-            self.sessions.put(self.network, key, StoredUpload(container_id))
-        self._wait_until_finished(container_id, post)
-        with self.errors(_("the post")):
-            media_id = str(
-                self.graph.post_object(
-                    self.user_id, "media_publish", data={"creation_id": container_id}
-                )["id"]
-            )
-        self.sessions.drop(self.network, key)
-        return Published(media_id, self._permalink(media_id))
-
-    def _reusable(self, stored: StoredUpload, post: OutgoingPost) -> str | None:
-        """The stored container if it can still be published; None to make a new one."""
-        status, _reason = self._status(stored.location)
-        if status in ("FINISHED", "IN_PROGRESS"):
-            return stored.location
-        if status == "PUBLISHED":  # published, but the answer was lost: nothing to do twice
-            raise AlreadyPublished(stored.location)
-        self.sessions.drop(self.network, post.idempotency_key)
-        return None
-
-    def _make_container(self, post: OutgoingPost) -> str:
+    def make_container(self, post: OutgoingPost) -> str:
         if len(post.media) == 1:
             media = post.media[0]
             return self._container(self._media_fields(media) | {"caption": post.text})
@@ -373,7 +317,7 @@ class InstagramConnector(ResumesUploads, GraphConnector):
             for m in post.media
         ]
         for child in children:
-            self._wait_until_finished(child, post)
+            self.wait_until_finished(child, post.idempotency_key, video=has_video(post.media))
         return self._container(
             {"media_type": "CAROUSEL", "children": ",".join(children), "caption": post.text}
         )
@@ -382,10 +326,10 @@ class InstagramConnector(ResumesUploads, GraphConnector):
         if media.kind == "video":
             return {
                 "media_type": "REELS",
-                "video_url": self._public_url(media),
+                "video_url": self.public_url(media),
                 "share_to_feed": "true",
             }
-        fields = {"image_url": self._public_url(media)}
+        fields = {"image_url": self.public_url(media)}
         if media.alt_text:
             fields["alt_text"] = media.alt_text
         return fields
@@ -394,48 +338,10 @@ class InstagramConnector(ResumesUploads, GraphConnector):
         with self.errors(_("the media")):
             return str(self.graph.post_object(self.user_id, "media", data=data)["id"])
 
-    def _status(self, container_id: str) -> tuple[str, str]:
+    def container_status(self, container_id: str) -> tuple[str, str]:
         with self.errors(_("the media status")):
             found = self.graph.get_object(container_id, fields="status_code,status")
         return str(found.get("status_code") or ""), str(found.get("status") or "")
-
-    def _wait_until_finished(self, container_id: str, post: OutgoingPost) -> None:
-        video = any(m.kind == "video" for m in post.media)
-        limit = self.video_processing_seconds if video else self.image_processing_seconds
-        deadline = time.monotonic() + limit
-        pause = self.poll_first
-        while True:
-            status, reason = self._status(container_id)
-            if status in ("FINISHED", "PUBLISHED"):
-                return
-            if status in ("ERROR", "EXPIRED"):
-                self.sessions.drop(self.network, post.idempotency_key)
-                explanation = reason.removeprefix("Error:").strip() or status.lower()
-                raise Rejected(
-                    _("Instagram could not process the media: %(reason)s", reason=explanation),
-                    detail=f"container {container_id}: {status} {reason}",
-                )
-            if time.monotonic() > deadline:
-                self.sessions.drop(self.network, post.idempotency_key)
-                raise Rejected(
-                    _(
-                        "Instagram did not finish processing the media within %(minutes)s "
-                        "minutes. Nothing was published; check the file (format, length) and "
-                        "retry.",
-                        minutes=f"{limit / 60:g}",
-                    ),
-                    detail=f"container {container_id} still {status}",
-                )
-            time.sleep(pause)
-            pause = min(pause * 2, self.poll_max)
-
-    def _permalink(self, media_id: str) -> str | None:
-        try:
-            with self.errors(_("the link lookup")):
-                found = self.graph.get_object(media_id, fields="permalink")
-            return found.get("permalink")
-        except ConnectorError:
-            return None
 
     def find_published(self, post: OutgoingPost) -> Published | None:
         wanted = comparable(post.text)
@@ -456,80 +362,32 @@ class InstagramConnector(ResumesUploads, GraphConnector):
         self, cursor: Mapping[str, Any], posts: Sequence[str], *, full: bool = False
     ) -> CommentPage:
         """Comments and replies under ``posts`` (our media ids), newer than each post's position
-        in ``cursor`` (``{media_id: {"since", "seen"}}``). Instagram offers no "since" on
-        comments, so each media's comments are read and filtered here; Graph times have whole
-        seconds, so the ids seen at the position's second are kept as well. Where the page
-        budget ends inside a media's listing, the next call goes on after its last page
-        (``listing``), and with the media not read yet in this round (``cursor["round"]``)."""
-        positions: dict[str, Any] = dict(cursor)
-        items: list[RemoteComment] = []
-        complete: list[str] = []
-        done = round_done(cursor, full)
-        pages = 0
+        in ``cursor``. Instagram offers no "since" on comments, so each media's comments are
+        read and filtered (:func:`hub.connectors.listing.read_listings`)."""
         fields = f"{COMMENT_FIELDS},replies{{{COMMENT_FIELDS}}}"
-        for media_id in posts:
-            if media_id in done:
-                continue
-            stored = dict(positions.get(media_id) or {})
-            # A listing of this media the last call's page budget ended in: go on after it.
-            going_on = stored.pop("listing", None) or {}
-            if bool(going_on.get("full")) != full:
-                going_on = {}
-            position = {} if full else stored
-            since = _parse_time(position.get("since"))
-            seen = set(position.get("seen") or ())
-            newest = _parse_time(going_on.get("newest")) or since
-            at_newest = set(going_on.get("at_newest") or seen)
-            after: str | None = going_on.get("after")
-            finished = False
-            while pages < self.comment_pages:
-                pages += 1
-                args: dict[str, Any] = {"fields": fields, "limit": 50}
-                if after:
-                    args["after"] = after
-                with self.errors(_("the comments")):
-                    page = self.graph.get_connection(media_id, "comments", **args)
-                for data in page.get("data") or []:
-                    top = self._comment(data, media_id, None)
-                    replies = [
-                        self._comment(r, media_id, top.remote_id)
-                        for r in (data.get("replies") or {}).get("data") or []
-                    ]
-                    for comment in (top, *replies):
-                        if since is not None and (
-                            comment.created_at < since
-                            or (comment.created_at == since and comment.remote_id in seen)
-                        ):
-                            continue
-                        items.append(comment)
-                        if newest is None or comment.created_at > newest:
-                            newest, at_newest = comment.created_at, {comment.remote_id}
-                        elif comment.created_at == newest:
-                            at_newest.add(comment.remote_id)
-                paging = page.get("paging") or {}
-                after = (paging.get("cursors") or {}).get("after")
-                if not paging.get("next"):
-                    finished = True
-                    break
-            if not finished:
-                if after:
-                    stored["listing"] = {
-                        "full": full,
-                        "after": after,
-                        "newest": newest.isoformat() if newest else None,
-                        "at_newest": sorted(at_newest),
-                    }
-                positions[media_id] = stored
-                positions["round"] = round_left(full, done, posts)
-                return CommentPage(items, positions, more=True, complete=complete)
-            positions[media_id] = (
-                {"since": newest.isoformat(), "seen": sorted(at_newest)} if newest else stored
-            )
-            done.add(media_id)
-            if full and not going_on:
-                complete.append(media_id)
-        positions.pop("round", None)
-        return CommentPage(items, positions, more=False, complete=complete)
+
+        def read_page(
+            media_id: str, after: str | None
+        ) -> tuple[list[RemoteComment], str | None, bool]:
+            args: dict[str, Any] = {"fields": fields, "limit": 50}
+            if after:
+                args["after"] = after
+            with self.errors(_("the comments")):
+                page = self.graph.get_connection(media_id, "comments", **args)
+            found = []
+            for data in page.get("data") or []:
+                top = self._comment(data, media_id, None)
+                found.append(top)
+                found.extend(
+                    self._comment(r, media_id, top.remote_id)
+                    for r in (data.get("replies") or {}).get("data") or []
+                )
+            paging = page.get("paging") or {}
+            return found, (paging.get("cursors") or {}).get("after"), bool(paging.get("next"))
+
+        return read_listings(
+            cursor, posts, full=full, budget=self.comment_pages, read_page=read_page
+        )
 
     def _comment(self, data: Mapping[str, Any], media_id: str, parent: str | None) -> RemoteComment:
         author = data.get("from") or {}

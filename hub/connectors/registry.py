@@ -28,6 +28,11 @@ CONNECTORS: dict[str, str] = {
     "instagram": "hub.connectors.instagram:InstagramConnector",
     "youtube": "hub.connectors.youtube:YouTubeConnector",
     "flickr": "hub.connectors.flickr:FlickrConnector",
+    "mastodon": "hub.connectors.mastodon:MastodonConnector",
+    "manual": "hub.connectors.manual:ManualConnector",  # no API: posted by hand
+    "bluesky": "hub.connectors.bluesky:BlueskyConnector",
+    "linkedin": "hub.connectors.linkedin:LinkedInConnector",
+    "threads": "hub.connectors.threads:ThreadsConnector",
 }
 
 

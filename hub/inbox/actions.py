@@ -58,7 +58,7 @@ from hub.models import (
 )
 from hub.models.types import utcnow
 from hub.publishing.channels import flag_needs_login
-from hub.publishing.rules import rules_for
+from hub.publishing.rules import rules_for, text_limit
 from hub.publishing.tokens import FreshLogin, connector_with_fresh_login
 
 log = logging.getLogger(__name__)
@@ -91,13 +91,14 @@ def _check_reply_text(comment: Comment, text: str | None) -> str:
     except (KeyError, ValueError):
         return text
     length = rules.count(text)
-    if length > rules.max_text:
+    limit = text_limit(comment.channel.network, comment.channel.credentials)
+    if length > limit:
         raise InboxError(
             _(
                 "The reply is too long for %(network)s: %(length)s of %(limit)s characters.",
                 network=rules.label,
                 length=length,
-                limit=rules.max_text,
+                limit=limit,
             ),
             "invalid",
             422,

@@ -16,7 +16,7 @@ from hub.models import ActionKind, Comment
 from hub.publishing.labels import NETWORK
 
 # Networks whose comment sync also brings mentions under other people's posts.
-MENTION_NETWORKS = frozenset({"x"})
+MENTION_NETWORKS = frozenset({"x", "mastodon", "bluesky"})
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,11 @@ def availability(comment: Comment) -> Availability:
     hide_reason = None
     if Capability.hide_comment not in allowed:
         if Capability.hide_comment not in cls.capabilities:
-            hide_reason = _("Hiding comments is not possible on %(network)s.", network=network)
+            hide_reason = (
+                str(cls.no_hiding_reason)
+                if cls.no_hiding_reason
+                else _("Hiding comments is not possible on %(network)s.", network=network)
+            )
         elif own:
             hide_reason = _("Our own replies cannot be hidden; delete them instead.")
         else:
@@ -95,12 +99,25 @@ def availability(comment: Comment) -> Availability:
                 "Only comments under our own posts can be hidden on %(network)s.",
                 network=network,
             )
+    if hide_reason is None and comment.remote_parent_id and not cls.hides_answers:
+        hide_reason = _(
+            "On %(network)s only replies directly under our post can be hidden; hiding one "
+            "hides the answers to it too.",
+            network=network,
+        )
     hide = hide_reason or (_("The comment is hidden already.") if comment.hidden else None)
     unhide = hide_reason or (None if comment.hidden else _("The comment is not hidden."))
 
     delete = None
     if Capability.delete_comment not in allowed:
-        if Capability.delete_own_comment in cls.capabilities:
+        if Capability.delete_own_comment in cls.capabilities and cls.no_deleting_reason:
+            delete = str(cls.no_deleting_reason)
+        elif Capability.delete_own_comment in cls.capabilities and not cls.supports_hiding():
+            delete = _(
+                "%(network)s does not let anyone delete other people's comments.",
+                network=network,
+            )
+        elif Capability.delete_own_comment in cls.capabilities:
             delete = _(
                 "%(network)s does not let anyone delete other people's comments; hide it instead.",
                 network=network,

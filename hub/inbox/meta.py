@@ -1,4 +1,5 @@
-"""Meta's webhooks (Facebook Pages, Instagram): checking them, and reading comments out of them.
+"""Meta's webhooks (Facebook Pages, Instagram, Threads): checking them, and reading comments out
+of them.
 
 Meta signs each POST with ``X-Hub-Signature-256: sha256=<HMAC-SHA256 of the raw body, keyed
 with the app secret>``; the check is constant-time (:func:`hmac.compare_digest`), so timing
@@ -14,6 +15,11 @@ Payloads (Graph API webhooks):
 - Instagram, ``object: "instagram"``, fields ``comments`` / ``live_comments``: ``id``,
   ``text``, ``from {id, username}``, ``media {id}``, ``parent_id`` for a reply. ``mentions``
   carries only ids: hub then syncs the account soon instead.
+- Threads sends its own envelope (``topic``, ``target_id``, ``time``, ``values: {field,
+  value}``), signed with the Threads app's secret; :func:`threads_as_graph` turns it into the
+  shape above (``object: "threads"``): ``replies`` carry the reply object (``id``, ``text``,
+  ``username``, ``timestamp``, ``replied_to``, ``root_post {id, owner_id, username}``),
+  ``delete`` a deleted post's id; ``mentions`` make hub sync the profile soon.
 
 Every entry carries ``time``, when Meta sent it (Unix seconds; Messenger's own entries use
 milliseconds). Meta signs the body but no timestamp of its own, so a captured delivery stays
@@ -36,7 +42,7 @@ from hub.connectors.base import RemoteComment
 from hub.models.types import utcnow
 from hub.models.webhook_receipt import KEEP_RECEIPTS
 
-OBJECTS = {"page": "facebook", "instagram": "instagram"}
+OBJECTS = {"page": "facebook", "instagram": "instagram", "threads": "threads"}
 IG_COMMENT_FIELDS = frozenset({"comments", "live_comments"})
 # How far Meta's clock may be ahead of or behind ours. A delivery is taken in while its newest
 # possible receipt is kept: no older than the receipts' lifetime less this, no newer than this.
@@ -149,6 +155,70 @@ def _instagram(account: AccountChanges, name: str, value: Mapping[str, Any], at:
     )
 
 
+def _threads(account: AccountChanges, name: str, value: Mapping[str, Any]) -> None:
+    """A Threads reply (``replies``: the reply object, under ``root_post`` of the account) or
+    a deletion of one of the account's own posts and replies (``delete``)."""
+    if not value.get("id"):
+        return
+    if name == "delete":
+        account.deleted.append(str(value["id"]))
+        return
+    if name != "replies":
+        if name == "mentions":
+            account.sync_soon = True
+        return
+    root = value.get("root_post") if isinstance(value.get("root_post"), Mapping) else {}
+    parent = value.get("replied_to") if isinstance(value.get("replied_to"), Mapping) else {}
+    post_id = str(root["id"]) if root.get("id") else None
+    parent_id = str(parent["id"]) if parent.get("id") else None
+    username = _text(value.get("username"))
+    account.comments.append(
+        RemoteComment(
+            remote_id=str(value["id"]),
+            text=_text(value.get("text")),
+            created_at=_graph_moment(value.get("timestamp")),
+            author_name=username,
+            author_handle=username or None,
+            post_remote_id=post_id,
+            parent_remote_id=parent_id if parent_id != post_id else None,
+            is_own=bool(username) and username == _text(root.get("username")),
+            url=_text(value.get("permalink")) or None,
+        )
+    )
+
+
+def _graph_moment(value: Any) -> datetime:
+    from hub.connectors.base import parse_time
+
+    return parse_time(value) or utcnow()
+
+
+def threads_as_graph(payload: Any) -> dict[str, Any]:
+    """A Threads webhook (``app_id``, ``topic``, ``target_id``, ``time``, ``values: {value,
+    field}``, one change each) in the Graph shape :func:`parse` reads: ``object: "threads"``,
+    one entry for the profile that owns the thread (a reply's ``root_post.owner_id``, a
+    deletion's ``owner.owner_id``, else ``target_id``) with the delivery's ``time``."""
+    if not isinstance(payload, Mapping) or not isinstance(payload.get("values"), Mapping):
+        raise BadPayload("expected a Threads webhook with 'values'")
+    change = payload["values"]
+    value = change.get("value") if isinstance(change.get("value"), Mapping) else {}
+    root = value.get("root_post") if isinstance(value.get("root_post"), Mapping) else {}
+    owner = value.get("owner") if isinstance(value.get("owner"), Mapping) else {}
+    account = root.get("owner_id") or owner.get("owner_id") or payload.get("target_id")
+    if not account:
+        raise BadPayload("a Threads webhook names no profile")
+    return {
+        "object": "threads",
+        "entry": [
+            {
+                "id": str(account),
+                "time": payload.get("time"),
+                "changes": [{"field": change.get("field"), "value": value}],
+            }
+        ],
+    }
+
+
 def parse(payload: Any) -> list[AccountChanges]:
     """Every account's changes in one webhook body; :class:`BadPayload` if it is not one."""
     if not isinstance(payload, Mapping) or not isinstance(payload.get("entry"), list):
@@ -171,6 +241,8 @@ def parse(payload: Any) -> list[AccountChanges]:
                 _facebook(account, change["value"])
             elif network == "instagram":
                 _instagram(account, str(change.get("field")), change["value"], entry.get("time"))
+            elif network == "threads":
+                _threads(account, str(change.get("field")), change["value"])
         accounts.append(account)
     return accounts
 

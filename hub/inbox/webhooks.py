@@ -1,4 +1,6 @@
-"""``/webhooks/meta``: Facebook and Instagram tell hub about comments as they happen.
+"""``/webhooks/meta``: Facebook and Instagram tell hub about comments as they happen;
+``/webhooks/threads``: Threads does, signed with the Threads app's secret
+(``HUB_THREADS_APP_SECRET``), in its own envelope (:func:`hub.inbox.meta.threads_as_graph`).
 
 No login and no CSRF token (Meta cannot have either); instead every POST must carry a valid
 ``X-Hub-Signature-256`` for the app secret (``HUB_META_APP_SECRET``), checked in constant time.
@@ -49,20 +51,37 @@ def verify() -> Response | tuple[Response, int]:
     return Response(request.args.get("hub.challenge", ""), mimetype="text/plain")
 
 
+# The Threads use case's webhooks: the same subscription check and verify token.
+blueprint.add_url_rule("/webhooks/threads", "verify_threads", verify, methods=["GET"])
+
+
 @blueprint.post("/webhooks/meta")
 def receive() -> tuple[Response, int]:
+    return _take_in(threads=False)
+
+
+@blueprint.post("/webhooks/threads")
+def receive_threads() -> tuple[Response, int]:
+    """Threads' webhooks: signed with the Threads app's own secret, in Threads' envelope."""
+    return _take_in(threads=True)
+
+
+def _take_in(*, threads: bool) -> tuple[Response, int]:
     request.max_content_length = MAX_BODY
     body = request.get_data(cache=True)
-    secret = _settings().meta_app_secret
+    secret = _settings().threads_app_secret if threads else _settings().meta_app_secret
     header = request.headers.get("X-Hub-Signature-256")
     if not secret:
-        return _refuse(403, "forbidden", "HUB_META_APP_SECRET is not set")
+        setting = "HUB_THREADS_APP_SECRET" if threads else "HUB_META_APP_SECRET"
+        return _refuse(403, "forbidden", f"{setting} is not set")
     if not header:
         return _refuse(403, "forbidden", "no X-Hub-Signature-256 header")
     if not meta.valid_signature(secret, body, header):
         return _refuse(403, "forbidden", f"bad signature over {len(body)} bytes")
     try:
         payload = json.loads(body.decode("utf-8"))
+        if threads:
+            payload = meta.threads_as_graph(payload)
         result = meta.receive(payload, body)
     except (ValueError, RecursionError) as exc:  # JSON, UTF-8, or not a webhook (BadPayload)
         return _refuse(400, "bad_request", f"unreadable body: {type(exc).__name__}: {exc}")

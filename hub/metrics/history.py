@@ -30,6 +30,7 @@ from hub.models import (
     DeliveryState,
     MetricSchedule,
     MetricSnapshot,
+    Network,
     User,
     Variant,
 )
@@ -51,8 +52,12 @@ REPORTED = {
     "facebook": ("views", "reach", "likes", "comments", "shares", "clicks"),
     "instagram": ("views", "reach", "likes", "comments", "shares", "saves"),
     "x": ("views", "likes", "comments", "shares", "saves"),
+    "threads": ("views", "likes", "comments", "shares"),
     "youtube": ("views", "likes", "comments"),
     "flickr": ("views", "comments", "saves"),
+    "bluesky": ("likes", "comments", "shares"),  # no views: Bluesky counts none
+    "linkedin": ("views", "reach", "likes", "comments", "shares", "clicks"),
+    "mastodon": ("likes", "comments", "shares"),
 }
 
 
@@ -109,6 +114,8 @@ def seed_history(
                     last_error="Demo history: not on the sandbox.",
                 )
             )
+            if channel.network == Network.manual:
+                continue  # posted by hand: a post on the dashboard, with no figures or comments
             snapshots += _snapshots(delivery, channel, now)
             _comments(delivery, channel, now, rng, moderator)
     _followers(channels, now, rng)
@@ -149,6 +156,8 @@ def _snapshots(delivery: Delivery, channel: Channel, now: datetime) -> int:
 def _followers(channels: list[Channel], now: datetime, rng: random.Random) -> None:
     # Backwards from today's count, which the sandbox's accounts start with in the demo.
     for channel in channels:
+        if channel.network == Network.manual:
+            continue  # nobody counts followers on a notice board
         followers = FOLLOWERS.get(channel.network, 1000)
         for days_ago in range(1, 31):
             followers -= max(int(followers * rng.uniform(-0.0005, 0.003)), -3)

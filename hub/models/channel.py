@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.crypto import EncryptedJSON
 from hub.extensions import db
 from hub.models.types import RedactedText, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from hub.models.user import User
 
 
 class Network(enum.StrEnum):
@@ -20,6 +23,12 @@ class Network(enum.StrEnum):
     x = "x"
     youtube = "youtube"
     flickr = "flickr"
+    mastodon = "mastodon"  # any instance: the channel names it (credentials["instance"])
+    bluesky = "bluesky"
+    linkedin = "linkedin"
+    threads = "threads"
+    # No API: a person posts by hand (WhatsApp channels, a notice board); see hub.publishing.manual.
+    manual = "manual"
 
 
 class ChannelStatus(enum.StrEnum):
@@ -42,8 +51,14 @@ class Channel(db.Model):  # type: ignore[name-defined]
     status_message: Mapped[str | None] = mapped_column(RedactedText)
     token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sync_cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Manual channels: who posts by hand when a post falls due (None: the announcement's author).
+    responsible_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    responsible_user: Mapped[User | None] = relationship(foreign_keys=[responsible_user_id])
 
     @property
     def is_usable(self) -> bool:

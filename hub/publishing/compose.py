@@ -32,7 +32,7 @@ from hub.models.announcement import EDITABLE_STATUSES
 from hub.models.types import utcnow
 from hub.publishing.errors import StaleEdit, ValidationFailed, WrongState
 from hub.publishing.options import clean_options, options_for
-from hub.publishing.rules import MediaFacts, check_post, rules_for
+from hub.publishing.rules import MediaFacts, check_post, rules_for, text_limit
 
 # A time a few minutes ago still counts as "now": the form may have been open a while.
 PAST_GRACE = timedelta(minutes=5)
@@ -150,6 +150,7 @@ def check_input(data: AnnouncementInput) -> tuple[list[Channel], list[MediaAsset
             link=data.link,
             media=facts,
             field=f"variants.{channel.id}",
+            limit=text_limit(channel.network, channel.credentials),
         ):
             add(problem.field, problem.message)
     options: dict[int, dict[str, Any]] = {}

@@ -21,6 +21,14 @@ instagram  ``access_token`` (``login``: ``facebook`` or ``instagram``; ``app_id`
 youtube    ``refresh_token``, ``client_id``, ``client_secret`` (``access_token``,
            ``access_token_expires_at``, ``project``, ``daily_uploads``, ``daily_units``)
 flickr     ``api_key``, ``api_secret``, ``oauth_token``, ``oauth_token_secret``
+linkedin   ``access_token`` (``refresh_token`` with the app's ``client_id`` and
+           ``client_secret``; ``access_token_expires_at``, ``refresh_token_expires_at``)
+mastodon   ``instance`` (the server, e.g. ``bochum.social``), ``access_token`` (``account_id``,
+           ``username``, ``max_characters``: the server's text limit; ``client_id``,
+           ``client_secret`` of the app hub registered there)
+bluesky    ``handle`` and ``app_password`` (or a kept session: ``did``, ``refresh_token``);
+           hub adds ``access_token``, ``access_token_expires_at``, ``pds``
+manual     nothing: a person posts by hand (leave the credentials empty)
 ========== ==================================================================================
 
 Keys no connector reads are kept (a later hub may read them) but named in :attr:`Check.unused`,
@@ -43,6 +51,11 @@ NETWORK_NAMES = {
     "instagram": "Instagram",
     "youtube": "YouTube",
     "flickr": "Flickr",
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "linkedin": "LinkedIn",
+    "threads": "Threads",
+    "manual": "Manual",
 }
 X_OAUTH1 = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 INSTAGRAM_LOGINS = ("facebook", "instagram")
@@ -75,6 +88,41 @@ USED: dict[str, frozenset[str]] = {
         }
     ),
     "flickr": frozenset({"api_key", "api_secret", "oauth_token", "oauth_token_secret"}),
+    "manual": frozenset(),  # posted by hand: nothing to log in with (any key is unused)
+    "mastodon": frozenset(
+        {
+            "instance",
+            "access_token",
+            "account_id",
+            "username",
+            "max_characters",
+            "client_id",
+            "client_secret",
+        }
+    ),
+    # The app password logs in; the session (JWTs, DID, PDS) is what hub keeps after it.
+    "bluesky": frozenset(
+        {
+            "handle",
+            "app_password",
+            "did",
+            "pds",
+            "access_token",
+            "refresh_token",
+            "access_token_expires_at",
+        }
+    ),
+    "threads": frozenset({"access_token"}),
+    "linkedin": frozenset(
+        {
+            "access_token",
+            "access_token_expires_at",
+            "refresh_token",
+            "refresh_token_expires_at",
+            "client_id",
+            "client_secret",
+        }
+    ),
 }
 
 
@@ -153,8 +201,24 @@ def check(network: str, credentials: Mapping[str, Any]) -> Check:
         for key in ("daily_uploads", "daily_units"):
             if key in have and not str(credentials[key]).strip().isdigit():
                 invalid[key] = _("A whole number, as Google granted it.")
+    elif network == "threads":
+        required = ("access_token",)
     elif network == "flickr":
         required = ("api_key", "api_secret", "oauth_token", "oauth_token_secret")
+    elif network == "mastodon":
+        required = ("instance", "access_token")
+        if "max_characters" in have and not str(credentials["max_characters"]).strip().isdigit():
+            invalid["max_characters"] = _("A whole number, as the server states it.")
+    elif network == "bluesky":
+        # An app password with the handle, or a session hub or the connect flow stored.
+        if "app_password" in have or "refresh_token" not in have:
+            required = ("handle", "app_password")
+        else:
+            required = ("did", "refresh_token")
+    elif network == "linkedin":
+        required = ("access_token",)
+        if "refresh_token" in have:
+            required += ("client_id", "client_secret")  # LinkedIn renews only for the app
     missing = tuple(key for key in required if key not in have)
     unused = tuple(sorted(set(credentials) - USED.get(network, frozenset(credentials))))
     return Check(network, missing, invalid, unused, kind)

@@ -25,6 +25,8 @@ DELIVERY_STATE = {
     "needs_review": _l("Needs review"),
     "held": _l("Held (crisis hold)"),
     "cancelled": _l("Cancelled"),
+    "waiting_for_person": _l("Waiting for a person"),
+    "skipped": _l("Skipped"),
 }
 
 DELIVERY_ADVICE = {
@@ -40,6 +42,11 @@ DELIVERY_ADVICE = {
     ),
     "held": _l("Publishing is on hold. An admin releases, reschedules or cancels it."),
     "cancelled": _l("Nothing to do."),
+    "waiting_for_person": _l(
+        "This channel has no connection for software: the responsible person posts the text "
+        "by hand, then marks it as posted (with the link, if any) or skipped (with a reason)."
+    ),
+    "skipped": _l("Nothing to do: it was left out on purpose; the reason is shown."),
 }
 
 CHANNEL_STATUS = {
@@ -54,4 +61,9 @@ NETWORK = {
     "x": "X",
     "youtube": "YouTube",
     "flickr": "Flickr",
+    "bluesky": "Bluesky",
+    "mastodon": "Mastodon",
+    "manual": _l("Manual (by hand)"),
+    "linkedin": "LinkedIn",
+    "threads": "Threads",
 }

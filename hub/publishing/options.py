@@ -15,9 +15,9 @@ from typing import Any, Literal
 from flask_babel import lazy_gettext as _l
 
 from hub.models import Network
-from hub.publishing.rules import Problem
+from hub.publishing.rules import MASTODON_DEFAULT_MAX_TEXT, Problem
 
-Kind = Literal["choice", "tags", "subtitle"]
+Kind = Literal["choice", "tags", "subtitle", "text"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class OptionSpec:
     max_items: int = 0
     max_total: int = 0  # characters over all tags, where the network counts them
     help: Any = None
+    item_pattern: str | None = None  # each tag must match this whole (Bluesky's language codes)
+    item_message: Any = None  # what to say when one does not
 
     @property
     def default(self) -> str | None:
@@ -47,6 +49,33 @@ YOUTUBE_CATEGORIES = (
 )
 
 NETWORK_OPTIONS: dict[Network, tuple[OptionSpec, ...]] = {
+    Network.threads: (
+        # The container's ``reply_control``: who may answer the post on Threads.
+        OptionSpec(
+            "reply_control",
+            _l("Who may reply"),
+            "choice",
+            (
+                ("everyone", _l("Everyone")),
+                ("followers_only", _l("Only followers")),
+                ("accounts_you_follow", _l("Accounts we follow")),
+                ("mentioned_only", _l("Only accounts mentioned in the post")),
+            ),
+        ),
+    ),
+    Network.bluesky: (
+        # app.bsky.feed.post ``langs``: at most three BCP 47 tags; feeds and readers filter by
+        # them. None chosen: the connector says "de", the office's language.
+        OptionSpec(
+            "langs",
+            _l("Languages of the post"),
+            "tags",
+            max_items=3,
+            help=_l("Language codes, separated by commas, for example: de, en"),
+            item_pattern=r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*",
+            item_message=_l("Please use language codes such as de, en or tr."),
+        ),
+    ),
     Network.x: (
         OptionSpec(
             "reply_settings",
@@ -80,6 +109,26 @@ NETWORK_OPTIONS: dict[Network, tuple[OptionSpec, ...]] = {
             _l("Subtitles (WebVTT or SRT)"),
             "subtitle",
             help=_l("Subtitles make the video accessible to deaf and hard-of-hearing viewers."),
+        ),
+    ),
+    Network.mastodon: (
+        OptionSpec(
+            "visibility",
+            _l("Visibility"),
+            "choice",
+            (
+                ("public", _l("Public")),
+                ("unlisted", _l("Quiet public (not in public timelines)")),
+                ("private", _l("Followers only")),
+            ),
+        ),
+        OptionSpec(
+            "spoiler_text",
+            _l("Content warning"),
+            "text",
+            # Mastodon counts the warning into the instance's text limit, together with the text.
+            max_total=MASTODON_DEFAULT_MAX_TEXT,
+            help=_l('Shown in place of the text until the reader opens it, e.g. "Unfall".'),
         ),
     ),
     Network.flickr: (
@@ -155,8 +204,18 @@ def clean_options(
                         ),
                     )
                 )
+            if spec.item_pattern and any(not re.fullmatch(spec.item_pattern, t) for t in tags):
+                problems.append(Problem(where, str(spec.item_message)))
             if tags:
                 cleaned[name] = tags
+        elif spec.kind == "text":
+            text = " ".join(str(value).split())
+            if spec.max_total and len(text) > spec.max_total:
+                problems.append(
+                    Problem(where, str(_l("At most %(n)s characters.", n=spec.max_total)))
+                )
+            elif text:
+                cleaned[name] = text
         elif spec.kind == "subtitle":
             try:
                 cleaned[name] = int(value)

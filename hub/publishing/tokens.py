@@ -105,9 +105,16 @@ def connector_with_fresh_login(channel: Channel, settings: Settings | None = Non
     from hub.connectors.base import ConnectorError
     from hub.connectors.registry import connector_for_channel
 
-    if _short_lived(channel) and _expires_within(channel, utcnow(), RENEW_AHEAD):
+    # No access token at all (a Bluesky channel before its first session): renew now, too.
+    unknown = not (channel.credentials or {}).get("access_token")
+    if _short_lived(channel) and _expires_within(channel, utcnow(), RENEW_AHEAD, unknown=unknown):
         try:
-            _renew(channel, lambda c: _expires_within(c, utcnow(), RENEW_AHEAD))
+            _renew(
+                channel,
+                lambda c: _expires_within(
+                    c, utcnow(), RENEW_AHEAD, unknown=not (c.credentials or {}).get("access_token")
+                ),
+            )
         except ConnectorError as exc:
             log.warning("login of channel %s not renewed ahead of expiry: %s", channel.id, exc)
     return connector_for_channel(channel, settings or _settings())
@@ -167,12 +174,19 @@ def _short_lived(channel: Channel) -> bool:
 def _renewable(channel: Channel) -> bool:
     """A refresh token the network has not refused, on a channel not switched off."""
     creds = channel.credentials or {}
-    token = creds.get("refresh_token")
+    token = _renewal_secret(creds)
     return (
         bool(token)
         and creds.get(REFUSED) != _fingerprint(token)
         and channel.status != ChannelStatus.disabled
     )
+
+
+def _renewal_secret(creds: Mapping[str, Any]) -> Any:
+    """What a refused renewal is remembered by: Bluesky's app password where there is one (a
+    Bluesky renewal is refused only when the app password is: a refused refresh token falls
+    back to it, so a new app password is tried again), else the refresh token."""
+    return creds.get("app_password") or creds.get("refresh_token")
 
 
 def _fingerprint(token: Any) -> str:
@@ -235,8 +249,8 @@ def _renew(channel: Channel, still_due: Callable[[Channel], bool]) -> bool:
         fresh = kind.refresh(channel)
     except AuthExpired:
         creds = channel.credentials or {}
-        if creds.get("refresh_token"):
-            channel.credentials = {**creds, REFUSED: _fingerprint(creds["refresh_token"])}
+        if _renewal_secret(creds):
+            channel.credentials = {**creds, REFUSED: _fingerprint(_renewal_secret(creds))}
         db.session.commit()
         raise
     except BaseException:
@@ -282,7 +296,9 @@ def check_channel(channel: Channel, actor: Any = None) -> CheckResult:
     from hub.connectors.base import AuthExpired, ConnectorError, Unsupported
 
     try:
-        name = FreshLogin(channel).call(lambda connector: connector.check_connection())
+        name, learned = FreshLogin(channel).call(
+            lambda connector: (connector.check_connection(), connector.learned_settings())
+        )
     except Unsupported as exc:
         return CheckResult(False, exc.message)
     except AuthExpired as exc:
@@ -301,6 +317,8 @@ def check_channel(channel: Channel, actor: Any = None) -> CheckResult:
     if channel.status == ChannelStatus.needs_reauth:
         channel.status = ChannelStatus.active
         channel.status_message = None
+    if any((channel.credentials or {}).get(k) != v for k, v in learned.items()):
+        channel.credentials = {**(channel.credentials or {}), **learned}
     audit.record("channel.checked", channel, actor=actor, ok=True, account=name)
     db.session.commit()
     return CheckResult(True, _("Connected as %(name)s.", name=name), name)
@@ -336,7 +354,14 @@ def login_kind(network: str) -> LoginKind | None:
     long-lived tokens are extended by the daily pass."""
     if network == Network.x:
         return LoginKind(_refresh_x, short_lived=True)
-    if network in (Network.instagram, Network.youtube):
+    if network == Network.bluesky:
+        # Access JWTs live two hours; the session is kept and renewed, never logged in anew
+        # per call (createSession: 30 in five minutes, 300 a day).
+        return LoginKind(lambda channel: _connector(channel).refresh_login(), short_lived=True)
+    if network in (Network.instagram, Network.youtube, Network.threads):
+        return LoginKind(lambda channel: _connector(channel).refresh_login())
+    if network == Network.linkedin:
+        # A 60-day access token renewed with a refresh token that lasts a year from the consent.
         return LoginKind(lambda channel: _connector(channel).refresh_login())
     return None
 
@@ -349,8 +374,15 @@ def needs_refresh(channel: Channel, now: datetime) -> bool:
         return bool(creds.get("refresh_token"))
     if channel.network == Network.x:
         return bool(creds.get("refresh_token"))
+    if channel.network == Network.bluesky:
+        return bool(_renewal_secret(creds))
+    if channel.network == Network.linkedin:
+        # token_expires_at is the refresh token's end; the access token is renewed a week ahead.
+        return bool(creds.get("refresh_token")) and _expires_within(
+            channel, now, REFRESH_BEFORE, unknown=True
+        )
     if channel.token_expires_at is None:
-        return channel.network == Network.instagram
+        return channel.network in (Network.instagram, Network.threads)
     return channel.token_expires_at - now < REFRESH_BEFORE
 
 

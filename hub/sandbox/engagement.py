@@ -75,7 +75,16 @@ def configure(
 
 
 # The city's accounts, when growth is on (the demo): followers a new account starts with.
-FOLLOWERS = {"facebook": 48200, "instagram": 21300, "x": 35100, "youtube": 3200, "flickr": 910}
+FOLLOWERS = {
+    "facebook": 48200,
+    "instagram": 21300,
+    "x": 35100,
+    "youtube": 3200,
+    "flickr": 910,
+    "bluesky": 5200,
+    "linkedin": 12400,
+    "threads": 6400,
+}
 
 
 def starting_followers(state: SandboxState, network: str) -> int:

@@ -44,6 +44,10 @@ from hub.sandbox.core import Account, NetworkApi, Post, SandboxState, json_respo
 VERSION_PATH = re.compile(r"^/(v\d+\.\d+)(?:/([^/]*))?(?:/([^/]+))?/?$")
 # graph.instagram.com, in the sandbox: its paths under this prefix (Settings.api_url adds it).
 INSTAGRAM_HOST = "/graph.instagram.com"
+# graph.threads.net, in the sandbox (hub.sandbox.threads): its paths under this prefix.
+THREADS_HOST = "/graph.threads.net"
+# The hosts served under a prefix, by GraphCall.host: their paging links carry it.
+HOST_PREFIXES = {"instagram": INSTAGRAM_HOST, "threads": THREADS_HOST}
 # How Meta's Instagram-Login tokens begin (Facebook Login's begin with "EAA").
 INSTAGRAM_LOGIN_TOKENS = ("IGAA", "IGQV")
 # graph.instagram.com's token endpoints carry no version.
@@ -177,7 +181,7 @@ class GraphCall:
     params: MultiDict[str, str]
     files: MultiDict[str, FileStorage]
     token: str
-    host: str = "facebook"  # "instagram": graph.instagram.com (Instagram Login)
+    host: str = "facebook"  # "instagram": graph.instagram.com (Instagram Login); "threads"
 
     def fields(self, default: Sequence[str]) -> list[str]:
         return split_fields(self.params.get("fields"), default)
@@ -197,7 +201,7 @@ class GraphCall:
         params = {k: v for k, v in self.params.items(multi=False) if k not in drop}
         params.update(changes)
         path = f"{self.version}/{self.object_id}" + (f"/{self.edge}" if self.edge else "")
-        prefix = INSTAGRAM_HOST.lstrip("/") + "/" if self.host == "instagram" else ""
+        prefix = HOST_PREFIXES[self.host].lstrip("/") + "/" if self.host in HOST_PREFIXES else ""
         return f"{self.request.host_url}{prefix}{path}?{urlencode(params)}"
 
 

@@ -47,13 +47,11 @@ import base64
 import hashlib
 import io
 import secrets
-import threading
 from datetime import timedelta
 from typing import Any
 
-import requests
-
 from hub.sandbox.core import Account, FaultKind, Media, Post, utcnow
+from hub.sandbox.fetching import FetchedContainers, download
 from hub.sandbox.graph import (
     GraphCall,
     GraphError,
@@ -72,7 +70,6 @@ TOKEN_DAYS = 60
 MAX_REEL_SECONDS = 15 * 60
 MIN_REEL_SECONDS = 3
 MAX_CAROUSEL = 10
-FETCH_TIMEOUT = 30
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 USER_FIELDS = ("id",)
 MEDIA_FIELDS = ("id",)
@@ -111,7 +108,7 @@ METRIC_DESCRIPTIONS = {
 }
 
 
-class InstagramAccounts(GraphProduct):
+class InstagramAccounts(FetchedContainers, GraphProduct):
     network = NETWORK
     edges = frozenset(
         {"media", "media_publish", "content_publishing_limit", "comments", "replies", "insights"}
@@ -345,53 +342,32 @@ class InstagramAccounts(GraphProduct):
         fault = self.state.take_fault(NETWORK, "PROCESS", f"/{container_id}")
         if fault is not None and fault.kind == FaultKind.status:
             message = (fault.error or {}).get("message") or "The media could not be processed."
-            self._settle(container, "ERROR", str(message))
+            self.settle(container, "ERROR", str(message))
             return
         if container["type"] == "CAROUSEL":
             states = {self._containers[c]["status"] for c in container["children"]}
             if states - {"FINISHED"}:
-                self._settle(container, "ERROR", "A carousel item is not finished.")
+                self.settle(container, "ERROR", "A carousel item is not finished.")
             else:
-                self._settle(container, "FINISHED")
+                self.settle(container, "FINISHED")
             return
-        delay = (fault.seconds or 60.0) if fault is not None else 0.0
-        threading.Thread(
-            target=self._fetch, args=(container, delay), name="sandbox-ig-fetch", daemon=True
-        ).start()
+        self.fetch_later(self._fetch, container, fault, "sandbox-ig-fetch")
 
-    def _settle(self, container: dict[str, Any], status: str, error: str | None = None) -> None:
-        with self.state.lock:
-            container["status"] = status
-            container["error"] = error
-
-    def _fetch(self, container: dict[str, Any], delay: float) -> None:
+    def _fetch(self, container: dict[str, Any]) -> None:
         """Download the media as Instagram's fetcher would, then check what arrived."""
-        if delay:
-            self.state.hold(delay)
-            return  # never finishes while the fault holds it
-        digest = hashlib.sha256()
-        size = 0
-        head = bytearray()
-        try:
-            with requests.get(container["url"], stream=True, timeout=FETCH_TIMEOUT) as answer:
-                if answer.status_code != 200:
-                    self._settle(
-                        container,
-                        "ERROR",
-                        f"Media download has failed: the URI answered HTTP {answer.status_code}.",
-                    )
-                    return
-                mime = answer.headers.get("Content-Type", "")
-                for block in answer.iter_content(1024 * 1024):
-                    digest.update(block)
-                    size += len(block)
-                    if len(head) < 8 * 1024 * 1024:
-                        head += block
-        except requests.RequestException as exc:
-            self._settle(container, "ERROR", f"Media download has failed: {exc.__class__.__name__}")
+        got = download(container["url"])
+        if got.status != 200:
+            self.settle(
+                container,
+                "ERROR",
+                f"Media download has failed: {got.failure}"
+                if got.status is None
+                else f"Media download has failed: the URI answered HTTP {got.status}.",
+            )
             return
+        mime, head, size = got.mime, got.head, got.size
         checked = "IMAGE" if container.get("image") else container["type"]
-        error = self._check(checked, mime, bytes(head), size)
+        error = self._check(checked, mime, head, size)
         media = Media(
             network=NETWORK,
             id="m" + secrets.token_hex(8),
@@ -399,14 +375,14 @@ class InstagramAccounts(GraphProduct):
             mime_type=mime,
             kind="image" if container.get("image") else "video",
             size=size,
-            sha256=digest.hexdigest(),
+            sha256=got.sha256,
             alt_text=container["alt_text"],
             ready=error is None,
             source_url=container["url"].split("?")[0],
         )
         with self.state.lock:
             container["media"] = media
-        self._settle(container, "ERROR" if error else "FINISHED", error)
+        self.settle(container, "ERROR" if error else "FINISHED", error)
 
     def _check(self, media_type: str, mime: str, head: bytes, size: int) -> str | None:
         if media_type == "IMAGE":

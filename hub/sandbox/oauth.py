@@ -23,6 +23,12 @@ here, in the browser and in tests:
   ``/services/oauth/access_token`` (with ``oauth_verifier``); answers are form-encoded, as
   Flickr's are, the last one with ``user_nsid`` and ``username``.
 
+- **LinkedIn** (OAuth 2.0, 3-legged): ``GET /oauth/v2/authorization`` (``response_type=code``,
+  ``client_id``, ``redirect_uri``, ``scope``, ``state``; the person picks the page they
+  administer), then ``POST /api.linkedin.com/oauth/v2/accessToken`` (``authorization_code``,
+  the app's id and secret in the form): an access token of 60 days and a refresh token of a
+  year; its ``refresh_token`` grant is :mod:`hub.sandbox.linkedin`'s. A code lives 30 minutes.
+
 Every code and request token is single-use and bound to the client and ``redirect_uri`` it was
 issued for; a PKCE verifier must hash to the challenge. "Cancel" on a consent page sends the
 browser back with ``error=access_denied`` (Flickr: without ``oauth_verifier``). The tokens issued
@@ -62,9 +68,22 @@ GOOGLE_TOKEN = "/oauth2/v4/token"  # noqa: S105 (a path; YouTube's refresh grant
 FLICKR_REQUEST = "/services/oauth/request_token"
 FLICKR_AUTHORIZE = "/services/oauth/authorize"
 FLICKR_ACCESS = "/services/oauth/access_token"
+THREADS_AUTHORIZE = "/oauth/authorize"  # threads.net's consent page
+THREADS_TOKEN = "/graph.threads.net/oauth/access_token"  # noqa: S105 (a path)
+LINKEDIN_AUTHORIZE = "/oauth/v2/authorization"  # www.linkedin.com's consent page
+# www.linkedin.com/oauth/v2/accessToken, below the LinkedIn prefix (the refresh grant is
+# hub.sandbox.linkedin's)
+LINKEDIN_TOKEN = "/api.linkedin.com/oauth/v2/accessToken"  # noqa: S105 (a path)
 GRAPH_PATH = re.compile(r"^/(v\d+\.\d+)/(dialog/oauth|oauth/access_token|me|me/accounts)/?$")
 
-CODE_SECONDS = {"x": 30, "facebook": 600, "youtube": 600, "flickr": 600}
+CODE_SECONDS = {
+    "x": 30,
+    "facebook": 600,
+    "youtube": 600,
+    "flickr": 600,
+    "threads": 600,
+    "linkedin": 1800,
+}
 GOOGLE_TOKEN_SECONDS = 3599
 META_SHORT_SECONDS = 2 * 3600
 META_LONG_SECONDS = 60 * 86400
@@ -74,12 +93,21 @@ PAGE_FIELDS = ("access_token", "category", "category_list", "name", "id", "tasks
 
 # Who signs in on each network when the sandbox has no account of the city there yet.
 DEFAULT_ACCOUNTS: dict[str, Sequence[tuple[str, str]]] = {
+    "linkedin": [("stadt-bochum", "Stadt Bochum")],
     "x": [("stadt_bochum", "Stadt Bochum")],
     "facebook": [("stadtbochum", "Stadt Bochum"), ("bochumkultur", "Bochum Kultur")],
     "youtube": [("@stadtbochum", "Stadt Bochum")],
     "flickr": [("stadtbochum", "Stadt Bochum")],
+    "threads": [("stadt.bochum", "Stadt Bochum")],
 }
-NETWORK_NAMES = {"x": "X", "facebook": "Facebook", "youtube": "Google", "flickr": "Flickr"}
+NETWORK_NAMES = {
+    "linkedin": "LinkedIn",
+    "x": "X",
+    "facebook": "Facebook",
+    "youtube": "Google",
+    "flickr": "Flickr",
+    "threads": "Threads",
+}
 
 
 @dataclass
@@ -183,6 +211,10 @@ class OAuthPages(NetworkApi):
                 FLICKR_REQUEST,
                 FLICKR_AUTHORIZE,
                 FLICKR_ACCESS,
+                THREADS_AUTHORIZE,
+                THREADS_TOKEN,
+                LINKEDIN_AUTHORIZE,
+                LINKEDIN_TOKEN,
             )
             or GRAPH_PATH.match(path) is not None
         )
@@ -195,6 +227,10 @@ class OAuthPages(NetworkApi):
             return "youtube"
         if path.startswith("/services/"):
             return "flickr"
+        if path in (THREADS_AUTHORIZE, THREADS_TOKEN):
+            return "threads"
+        if path in (LINKEDIN_AUTHORIZE, LINKEDIN_TOKEN):
+            return "linkedin"
         return "facebook"
 
     def token_of(self, request: Request) -> str | None:
@@ -207,7 +243,7 @@ class OAuthPages(NetworkApi):
         if path.startswith("/services/"):
             params = oauth1_params(request)
             return params.get("oauth_consumer_key") or params.get("oauth_token")
-        if path in (X_TOKEN, GOOGLE_TOKEN):
+        if path in (X_TOKEN, GOOGLE_TOKEN, THREADS_TOKEN, LINKEDIN_TOKEN):
             return self._client(request)[0]
         graph = GRAPH_PATH.match(path)
         if graph and graph.group(2) in ("me", "me/accounts"):
@@ -256,7 +292,7 @@ class OAuthPages(NetworkApi):
     def _ours(self, request: Request) -> bool:
         """Grants issued here; refreshes go to the network's own module."""
         path = request.path
-        if path in (X_TOKEN, GOOGLE_TOKEN):
+        if path in (X_TOKEN, GOOGLE_TOKEN, LINKEDIN_TOKEN):
             return request.form.get("grant_type") == "authorization_code"
         graph = GRAPH_PATH.match(path)
         if graph is None or graph.group(2) == "dialog/oauth":
@@ -311,6 +347,8 @@ class OAuthPages(NetworkApi):
             "facebook": lambda i: i.isdigit() and not i.startswith(IG_PREFIX),
             "youtube": lambda i: i.startswith("UC"),
             "flickr": lambda i: "@N" in i,
+            "threads": lambda i: i.isdigit(),
+            "linkedin": lambda i: i.isdigit(),
         }[network]
         with self.state.lock:
             found = [
@@ -367,6 +405,14 @@ class OAuthPages(NetworkApi):
             return self._flickr_authorize(request)
         if path == FLICKR_ACCESS:
             return self._flickr_access_token(request)
+        if path == THREADS_AUTHORIZE:
+            return self._consent(request, "threads")
+        if path == THREADS_TOKEN:
+            return self._threads_token(request)
+        if path == LINKEDIN_AUTHORIZE:
+            return self._consent(request, "linkedin")
+        if path == LINKEDIN_TOKEN:
+            return self._linkedin_token(request)
         graph = GRAPH_PATH.match(path)
         assert graph is not None  # claims() saw to it
         what = graph.group(2)
@@ -505,6 +551,70 @@ fieldset{{margin:1rem 0}}.problem{{color:#a00}}</style></head>
                 raise ValueError(code)
             grant.used = True
             return grant
+
+    # -- Threads ------------------------------------------------------------------------------
+
+    def _threads_token(self, request: Request) -> Response:
+        """``POST graph.threads.net/oauth/access_token`` (``grant_type=authorization_code``,
+        the app's ``client_id`` and ``client_secret``): a short-lived token (an hour) for the
+        chosen profile and its ``user_id`` (a number, as Threads sends it); the long-lived one
+        comes from ``th_exchange_token`` (:mod:`hub.sandbox.threads`)."""
+        client_id, secret = self._client(request)
+        form = request.form
+        if form.get("grant_type") != "authorization_code":
+            raise GraphError(100, "(#100) Unsupported grant_type")
+        if not secret:
+            raise GraphError(101, "Error validating application. Invalid application ID.")
+        try:
+            grant = self._redeem(
+                "threads", form.get("code", ""), client_id, form.get("redirect_uri", "")
+            )
+        except (KeyError, ValueError):
+            raise GraphError(100, "Invalid authorization code") from None
+        token = "THQV" + secrets.token_urlsafe(32)
+        self._bind("threads", token, grant.account_ids[0])
+        return json_response({"access_token": token, "user_id": int(grant.account_ids[0])})
+
+    # -- LinkedIn -----------------------------------------------------------------------------
+
+    def _linkedin_token(self, request: Request) -> Response:
+        """``POST www.linkedin.com/oauth/v2/accessToken`` (``grant_type=authorization_code``,
+        ``code``, ``redirect_uri``, the app's ``client_id`` and ``client_secret`` in the form):
+        an access token of 60 days and a refresh token of a year, both acting for the page
+        chosen; renewals go to :mod:`hub.sandbox.linkedin`, which knows the refresh token."""
+        client_id, secret = self._client(request)
+        form = request.form
+        if not secret:
+            raise OAuthError(
+                401,
+                {"error": "invalid_client", "error_description": "Client authentication failed"},
+            )
+        try:
+            grant = self._redeem(
+                "linkedin", form.get("code", ""), client_id, form.get("redirect_uri", "")
+            )
+        except (KeyError, ValueError):
+            raise OAuthError(
+                400,
+                {
+                    "error": "invalid_request",
+                    "error_description": "Unable to retrieve access token: appid/redirect uri/"
+                    "code verifier does not match authorization code. Or authorization code "
+                    "expired.",
+                },
+            ) from None
+        access, refresh = "AQ" + secrets.token_urlsafe(40), "AQR" + secrets.token_urlsafe(40)
+        self._bind("linkedin", access, grant.account_ids[0])
+        self._bind("linkedin", refresh, grant.account_ids[0])
+        return json_response(
+            {
+                "access_token": access,
+                "expires_in": 5184000,
+                "refresh_token": refresh,
+                "refresh_token_expires_in": 31536000,
+                "scope": grant.scope.replace(" ", ","),
+            }
+        )
 
     # -- X ------------------------------------------------------------------------------------
 

@@ -30,13 +30,17 @@ from typing import Any
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
+from hub.sandbox.bluesky import BlueskyApi
 from hub.sandbox.control import Control
 from hub.sandbox.core import FaultKind, LoggedRequest, NetworkApi, SandboxState, json_response
 from hub.sandbox.facebook import FacebookPages
 from hub.sandbox.flickr import FlickrApi
 from hub.sandbox.graph import GraphApi
 from hub.sandbox.instagram import InstagramAccounts
+from hub.sandbox.linkedin import LinkedInApi
+from hub.sandbox.mastodon import MastodonApi
 from hub.sandbox.oauth import with_sign_in
+from hub.sandbox.threads import ThreadsApi
 from hub.sandbox.x import XApi
 from hub.sandbox.youtube import YouTubeApi
 
@@ -56,9 +60,13 @@ def default_apis(state: SandboxState) -> list[NetworkApi]:
     return with_sign_in(  # consent pages and code grants (hub.sandbox.oauth) go first
         [
             XApi(state),
+            ThreadsApi(state),  # graph.threads.net, under its prefix
             GraphApi(state, [FacebookPages, InstagramAccounts]),
             YouTubeApi(state),
             FlickrApi(state),
+            BlueskyApi(state),
+            LinkedInApi(state),
+            MastodonApi(state),  # every instance, under /mastodon/<instance>/
         ]
     )
 

@@ -27,10 +27,35 @@ def test_each_network_has_its_connector() -> None:
     assert connector_for("x", ChannelAccess("1", {})).http_timeout == (5.0, 30.0)
 
 
-@pytest.mark.parametrize("network", ["mastodon", "myspace"])
+@pytest.mark.parametrize("network", ["myspace", "studivz"])
 def test_a_network_without_connector_is_unsupported(network) -> None:
     with pytest.raises(Unsupported, match=network):
         connector_class(network)
+
+
+@pytest.mark.parametrize(
+    ("env", "instance_url"),
+    [
+        ({}, "https://bochum.social"),
+        (
+            {"HUB_SANDBOX_URL": "http://127.0.0.1:5050/"},
+            "http://127.0.0.1:5050/mastodon/bochum.social",
+        ),
+        ({"HUB_MASTODON_API_URL": "http://proxy"}, "http://proxy/bochum.social"),
+    ],
+)
+def test_a_mastodon_channel_reaches_its_own_instance(tmp_path, env, instance_url) -> None:
+    from hub.connectors.mastodon import MastodonConnector
+
+    channel = Channel(
+        network="mastodon",
+        name="Stadt Bochum",
+        external_id="stadt@bochum.social",
+        credentials={"instance": "https://Bochum.social/", "access_token": "t"},
+    )
+    made = connector_for("mastodon", access_for(channel, settings(tmp_path, **env)))
+    assert isinstance(made, MastodonConnector)
+    assert made.client.api_base_url == instance_url
 
 
 @pytest.mark.parametrize(

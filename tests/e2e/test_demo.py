@@ -12,6 +12,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from hub.models.channel import Network
 from tests.support import free_port, wait_until
 
 
@@ -65,16 +66,17 @@ def test_demo_publishes_to_the_sandbox_and_stops_cleanly(tmp_path: Path) -> None
         wait_until(lambda: _up(f"http://127.0.0.1:{port}/login"), timeout=60, what="web app")
         database = tmp_path / "demo" / "hub.db"
 
-        every_network = {"x", "facebook", "instagram", "youtube", "flickr"}
+        # Every network hub posts to by itself; a manual channel's post waits for a person.
+        every_network = {network.value for network in Network} - {Network.manual.value}
 
         def all_networks() -> list[tuple[str, str]] | None:
             rows = _published(database)
-            return rows if {network for network, _ in rows} == every_network else None
+            return rows if every_network <= {network for network, _ in rows} else None
 
         published = wait_until(
-            all_networks, timeout=90, what="the demo's posts published on all five networks"
+            all_networks, timeout=120, what="the demo's posts published on every network"
         )
-        assert all(url.startswith("https://") for _, url in published)
+        assert all(url.startswith("https://") for n, url in published if n != "manual")
         credentials = (tmp_path / "demo" / "demo-credentials.txt").read_text()
         for role in ("editor", "approver", "moderator", "manager", "admin"):
             assert role in credentials

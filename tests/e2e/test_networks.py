@@ -26,6 +26,8 @@ FINAL = {DeliveryState.published, DeliveryState.failed, DeliveryState.needs_revi
 YT = "UC" + "e2estadtbochum00000000"
 IG = "17841400000000777"
 FLICKR = "99999999@N05"
+BSKY = "did:plc:bochumetoeaaaaaaaaaaaaaa"
+THREADS = "26178934500000777"
 
 
 @pytest.fixture
@@ -75,6 +77,12 @@ def announce(app, make_user, sandbox, stack):  # type: ignore[no-untyped-def]
                 "client_secret": "s",
             },
         ),
+        "mastodon": Channel(
+            network="mastodon",
+            name="Mastodon",
+            external_id="stadt@bochum.social",
+            credentials={"instance": "bochum.social", "access_token": "mastodon-e2e"},
+        ),
         "flickr": Channel(
             network="flickr",
             name="Flickr",
@@ -87,6 +95,19 @@ def announce(app, make_user, sandbox, stack):  # type: ignore[no-untyped-def]
             },
         ),
     }
+    channels["threads"] = Channel(
+        network="threads",
+        name="Threads",
+        external_id=THREADS,
+        credentials={"access_token": "THQV-e2e"},
+    )
+    sandbox.put_account("bluesky", id=BSKY, username="bochum.de", token="bsky-e2e-app-pass")
+    channels["bluesky"] = Channel(
+        network="bluesky",
+        name="@bochum.de",
+        external_id=BSKY,
+        credentials={"handle": "bochum.de", "app_password": "bsky-e2e-app-pass"},
+    )
     db.session.add_all(channels.values())
     db.session.commit()
 
@@ -111,12 +132,16 @@ def test_each_network_publishes_its_media_once(stack, app, announce, sandbox) ->
         "instagram": announce("instagram", "Rathaus", image_bytes("JPEG"), "rathaus.jpg"),
         "youtube": announce("youtube", "Radweg", tiny_mp4(), "radweg.mp4"),
         "flickr": announce("flickr", "Turm", image_bytes("PNG", color="red"), "turm.png"),
+        "mastodon": announce("mastodon", "Film", tiny_mp4(), "film.mp4"),
+        "threads": announce("threads", "Stadtfest", image_bytes("JPEG"), "fest.jpg"),
+        "bluesky": announce("bluesky", "Wochenmarkt", image_bytes("PNG"), "markt.png"),
     }
     for network, ann in anns.items():
         (delivery,) = wait_for_states(ann, FINAL, timeout=60)
         assert delivery.state == DeliveryState.published, (network, delivery.error_message)
         (post,) = sandbox.posts(network)
-        assert post["id"] == delivery.remote_id
+        # Bluesky's remote id is the post's AT URI (at://did/collection/rkey).
+        assert post["options"].get("at_uri", post["id"]) == delivery.remote_id
         assert post["media"][0]["sha256"] == ann.media[0].sha256, network
 
 
@@ -141,6 +166,55 @@ def test_worker_killed_mid_upload_never_makes_a_second_video(stack, app, announc
     assert delivery.state in (DeliveryState.published, DeliveryState.needs_review)
     if delivery.state == DeliveryState.published:
         assert delivery.remote_id == videos[0]["id"]
+
+
+def test_worker_killed_mid_post_never_makes_a_second_bluesky_post(
+    stack, app, announce, sandbox
+) -> None:
+    stack.start_beat()
+    worker = stack.start_worker("w1")
+    # createRecord takes 3 s, then the PDS writes the post: the worker dies before the answer.
+    sandbox.add_fault("bluesky", "latency", seconds=3, count=1, path="createRecord")
+    ann = announce("bluesky", "Abgebrochen", image_bytes("JPEG"), "weg.jpg")
+
+    def in_flight() -> bool:
+        return any(
+            r["path"].endswith("createRecord") and r["status"] is None
+            for r in sandbox.requests("bluesky")
+        )
+
+    wait_until(in_flight, timeout=30, what="the post in flight")
+    stack.kill(worker)
+    stack.start_worker("w2")
+    (delivery,) = wait_for_states(ann, FINAL, timeout=60)
+    posts = sandbox.posts("bluesky")
+    assert len(posts) == 1  # the record key is the delivery's: no second post
+    assert delivery.state == DeliveryState.published, delivery.error_message
+    assert delivery.remote_id == posts[0]["options"]["at_uri"]
+
+
+def test_worker_killed_mid_post_never_makes_a_second_mastodon_status(
+    stack, app, announce, sandbox
+) -> None:
+    stack.start_beat()
+    worker = stack.start_worker("w1")
+    # The status is made after 3 s, when nobody waits for the answer any more.
+    sandbox.add_fault("mastodon", "latency", seconds=3, count=1, path="/api/v1/statuses")
+    ann = announce("mastodon", "Abgebrochen", image_bytes("PNG"), "weg.png")
+
+    def in_flight() -> bool:
+        return any(
+            r["path"].endswith("/api/v1/statuses") and r["status"] is None
+            for r in sandbox.requests("mastodon")
+        )
+
+    wait_until(in_flight, timeout=30, what="the status in flight")
+    stack.kill(worker)
+    stack.start_worker("w2")
+    (delivery,) = wait_for_states(ann, FINAL, timeout=60)
+    (status,) = sandbox.posts("mastodon")  # found again (or the same key): never a second
+    assert delivery.state == DeliveryState.published, delivery.error_message
+    assert delivery.remote_id == status["id"]
 
 
 def test_faults_end_in_a_clear_state(stack, app, announce, sandbox) -> None:

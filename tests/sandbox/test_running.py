@@ -13,9 +13,13 @@ from hub.sandbox import SandboxControl, run_in_thread, start_process
 def test_in_thread_server_starts_and_stops() -> None:
     url, stop = run_in_thread()
     assert SandboxControl(url).health()["networks"] == [
+        "bluesky",
         "facebook",
         "flickr",
         "instagram",
+        "linkedin",
+        "mastodon",
+        "threads",
         "x",
         "youtube",
     ]

@@ -176,6 +176,23 @@ calls("announcements.send_back")(_step("in_review", comment="Bitte kürzer."))
 calls("announcements.cancel")(_step("in_review"))
 
 
+@calls("manual.detail", "manual.media")
+def _manual_page(w: World, user: User, route: Route) -> Call:
+    delivery = w.once("manual_post")
+    return Call(route.method, path_of(route, w, delivery_id=delivery.id, media_id=w.media.id))
+
+
+@calls("manual.posted", "manual.skipped")
+def _manual_mark(w: World, user: User, route: Route) -> Call:
+    delivery = w.manual_post()
+    path = path_of(route, w, delivery_id=delivery.id)
+    if route.endpoint == "manual.posted":
+        form = {"url": "https://www.whatsapp.com/channel/0029VaBochum"}
+    else:
+        form = {"reason": "Der Kanal pausiert."}
+    return Call("POST", path, form=form, changes=True)
+
+
 @calls("announcements.delivery_action")
 def _delivery_action(w: World, user: User, route: Route) -> Call:
     delivery = w.delivery(DeliveryState.failed)

@@ -56,6 +56,8 @@ PUBLIC: dict[str, str] = {
     "api-docs.openapi_json": "the API's description: no data",
     "inbox_webhooks.verify": "Meta's subscription check: answers only to the verify token",
     "inbox_webhooks.receive": "Meta's webhook: refuses every body without a valid signature",
+    "inbox_webhooks.verify_threads": "Threads' subscription check: only to the verify token",
+    "inbox_webhooks.receive_threads": "Threads' webhook: refuses every body without a signature",
     "public_media.serve": "signed, expiring links for Instagram: refuses a bad signature",
 }
 # Routes being added elsewhere (single sign-on): public where they exist, by their path.
@@ -115,6 +117,13 @@ ACCESS: dict[str, Access] = {
     "announcements.send_back": P.approve,
     "announcements.cancel": P.cancel,
     "announcements.delivery_action": P.resolve_deliveries,
+    # Posts made by hand (manual channels): anyone reads them; the channel's responsible person
+    # may mark them too (hub.publishing.manual.may_act; nobody in the walk's PEOPLE is one).
+    "manual.index": P.view_announcements,
+    "manual.detail": P.view_announcements,
+    "manual.media": P.view_announcements,
+    "manual.posted": P.post_by_hand,
+    "manual.skipped": P.post_by_hand,
     # Engagement.
     "engagement.index": P.view_dashboard,
     "engagement.announcement": P.view_dashboard,
@@ -200,6 +209,7 @@ DOMAIN_REFUSALS: dict[str, str] = {
 # Writes that carry no CSRF token by design, and what protects them instead.
 CSRF_EXEMPT: dict[str, str] = {
     "inbox_webhooks.receive": "Meta cannot send a token: the body's signature is checked",
+    "inbox_webhooks.receive_threads": "Threads cannot send a token: the signature is checked",
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
@@ -38,13 +39,18 @@ from tests.security.world import World
 
 APP_SECRET = "meta-app-secret-for-the-walk"
 VERIFY_TOKEN = "verify-token-for-the-walk"
+THREADS_SECRET = "threads-secret-for-the-walk"
 
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     """Meta's webhook configured: its refusals are the signature's, not a missing secret's."""
     return make_settings(
-        tmp_path, database_url, meta_app_secret=APP_SECRET, meta_verify_token=VERIFY_TOKEN
+        tmp_path,
+        database_url,
+        meta_app_secret=APP_SECRET,
+        meta_verify_token=VERIFY_TOKEN,
+        threads_app_secret=THREADS_SECRET,
     )
 
 
@@ -192,6 +198,30 @@ def _webhook(route: Route, w: World, client: FlaskClient) -> None:
     assert signed.status_code == 200, "the same body, signed, is taken in"
 
 
+def _threads_webhook(route: Route, w: World, client: FlaskClient) -> None:
+    path = path_of(route, w)
+    value = {"id": "1", "timestamp": "2026-01-01T00:00:00+0000"}
+    body = json.dumps(
+        {"target_id": "1", "time": int(time.time()), "values": {"field": "publish", "value": value}}
+    ).encode()
+    before = database_state()
+    for headers in (
+        {},
+        {"X-Hub-Signature-256": _signature(body)},  # Meta's app secret is not the Threads app's
+        {"X-Hub-Signature-256": _signature(body + b" ", THREADS_SECRET)},
+    ):
+        refused = client.post(path, data=body, headers=headers, content_type="application/json")
+        assert refused.status_code == 403, headers
+    assert not changed_tables(before, database_state()), "an unsigned webhook was taken in"
+    signed = client.post(
+        path,
+        data=body,
+        headers={"X-Hub-Signature-256": _signature(body, THREADS_SECRET)},
+        content_type="application/json",
+    )
+    assert signed.status_code == 200, "the same body, signed, is taken in"
+
+
 def _media(route: Route, w: World, client: FlaskClient) -> None:
     stored, name = w.media.stored_path, Path(w.media.stored_path).name
     token = make_token(w.settings.secret_key, stored)
@@ -228,6 +258,8 @@ CHECKS: dict[str, Callable[[Route, World, FlaskClient], None]] = {
     "api-docs.openapi_json": _openapi,
     "inbox_webhooks.verify": _webhook_check,
     "inbox_webhooks.receive": _webhook,
+    "inbox_webhooks.verify_threads": _webhook_check,
+    "inbox_webhooks.receive_threads": _threads_webhook,
     "public_media.serve": _media,
 }
 

@@ -79,6 +79,7 @@ class World:
     x: Channel
     facebook: Channel
     media: MediaAsset
+    manual: Channel  # a WhatsApp channel: posted by hand, nobody named responsible
     serial: Callable[[], int] = field(default_factory=lambda: itertools.count(1).__next__)
     kept: dict[str, Any] = field(default_factory=dict)
 
@@ -102,6 +103,7 @@ class World:
             x=make_channel("x"),
             facebook=make_channel("facebook"),
             media=make_media(),
+            manual=make_channel("manual", name="WhatsApp-Kanal", credentials=None),
         )
         # Something in every list: an audit entry, a tag, a saved reply, a keyword rule.
         world.tag()
@@ -154,6 +156,21 @@ class World:
             state=state,
             error_message=fields.pop("error_message", "X hat den Beitrag abgelehnt."),
             **fields,
+        )
+        db.session.add(delivery)
+        db.session.commit()
+        return delivery
+
+    def manual_post(self) -> Delivery:
+        """A post on the manual channel, with an image, due and waiting for its person (the
+        author: the channel names nobody)."""
+        announcement = self.draft(channel_ids=[self.manual.id], media_ids=[self.media.id])
+        workflow.submit(announcement, self.author)
+        workflow.approve(announcement, self.reviewer)
+        delivery = Delivery(
+            announcement=announcement,
+            channel=self.manual,
+            state=DeliveryState.waiting_for_person,
         )
         db.session.add(delivery)
         db.session.commit()

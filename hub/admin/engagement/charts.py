@@ -22,6 +22,10 @@ NETWORK_COLORS = {
     "x": "#14171a",
     "youtube": "#e00000",
     "flickr": "#ff0084",
+    "bluesky": "#1185fe",
+    "linkedin": "#0a66c2",
+    "mastodon": "#6364ff",
+    "threads": "#000000",
 }
 SPARE_COLORS = ("#2a9d8f", "#e9c46a", "#f4a261", "#6d597a", "#8ab17d", "#b56576")
 

@@ -27,8 +27,11 @@ VERIFY_TOKEN = "verify-me-please"
 YT = "UC" + "inboxstadtbochum000000"
 IG = "17841400000000555"
 FLICKR = "55555555@N05"
+THREADS = "26178934500000555"
+MASTODON = "110000000000000555"
+BSKY = "did:plc:bochuminboxaaaaaaaaaaaaa"
 FB_PAGE = "104729318356812"
-NETWORKS = ("x", "facebook", "instagram", "youtube", "flickr")
+NETWORKS = ("x", "facebook", "instagram", "youtube", "flickr", "threads", "mastodon")
 
 
 @pytest.fixture(autouse=True)
@@ -74,6 +77,9 @@ def served(app: Flask, public_port: int) -> Iterator[str]:
         yield url
 
 
+LINKEDIN_ORG = "2414183"
+
+
 @pytest.fixture
 def channel(make_channel, sandbox):  # type: ignore[no-untyped-def]
     """``channel(network)``: a channel the sandbox knows, with working credentials."""
@@ -106,6 +112,24 @@ def channel(make_channel, sandbox):  # type: ignore[no-untyped-def]
         elif network == "facebook":
             result = make_channel(
                 "facebook", external_id=FB_PAGE, credentials={"access_token": "fb"}
+            )
+        elif network == "bluesky":
+            sandbox.put_account("bluesky", id=BSKY, username="bochum.de", token="bsky-inbox")
+            credentials = {"handle": "bochum.de", "app_password": "bsky-inbox"}
+            result = make_channel("bluesky", external_id=BSKY, credentials=credentials)
+        elif network == "mastodon":
+            sandbox.put_account("mastodon", id=MASTODON, username="stadt", token="masto-inbox")
+            credentials = {"instance": "bochum.social", "access_token": "masto-inbox"}
+            result = make_channel(
+                "mastodon", external_id="stadt@bochum.social", credentials=credentials
+            )
+        elif network == "linkedin":  # the sandbox binds a new token to the page it names
+            result = make_channel(
+                "linkedin", external_id=LINKEDIN_ORG, credentials={"access_token": "AQ-inbox"}
+            )
+        elif network == "threads":
+            result = make_channel(
+                "threads", external_id=THREADS, credentials={"access_token": "THQV-inbox"}
             )
         else:
             result = make_channel("x", credentials={"access_token": "x-inbox"})

@@ -218,7 +218,7 @@ def test_an_expired_login_fails_the_action_and_flags_the_channel(
         actions.request_action(comment, "reply", None, text="Noch mal")
 
 
-@pytest.mark.parametrize("network", ["x", "facebook", "instagram", "youtube", "flickr"])
+@pytest.mark.parametrize("network", ["x", "facebook", "instagram", "youtube", "flickr", "threads"])
 def test_answered_from_hub_on_every_network(
     network, citizen_comment, make_user, sandbox, served
 ) -> None:

@@ -18,7 +18,7 @@ from hub.models.types import utcnow
 from tests.integration.inbox.conftest import NETWORKS, by_text, comments_of
 
 # Networks whose comments can answer a comment (Flickr's comments are flat).
-THREADED = {"x", "facebook", "instagram", "youtube"}
+THREADED = {"x", "facebook", "instagram", "youtube", "threads", "mastodon"}
 
 
 @pytest.mark.parametrize("network", NETWORKS)
@@ -36,8 +36,8 @@ def test_sync_on_every_network(network, publish, channel, sandbox, served, setti
     found = by_text(ch)
     first, second = found["Wann beginnt das Fest?"], found["Um 14 Uhr, glaube ich."]
     assert first.remote_id == question["id"] and first.delivery_id == delivery.id
-    # Instagram shows only the @name of whoever commented.
-    author = question["author_username"] if network == "instagram" else "Anna Kowalski"
+    # Instagram and Threads show only the @name of whoever commented.
+    author = question["author_username"] if network in ("instagram", "threads") else "Anna Kowalski"
     assert first.author_name == author and first.status == "new"
     assert first.remote_post_id == post and not first.is_own
     if network in THREADED:
