@@ -260,7 +260,7 @@ def outcome(app: Flask, office: Office, control: SandboxControl, since: datetime
             .where(MetricSnapshot.collected_at >= since)
         )
         db.session.remove()
-    on_sandbox = {(c["network"], str(c["id"])) for c in control.comments()}
+    on_sandbox = {(c["network"], str(c["remote_id"])) for c in control.comments()}
     published = [r for r in rows if r.state == "published"]
     done = [a for a in actions if a.state == "done"]
     return Outcome(

@@ -154,6 +154,10 @@ def _tid_now() -> str:
 class BlueskyApi(NetworkApi):
     networks = (NETWORK,)
 
+    def remote_id(self, post: Post) -> str:
+        """The AT URI: what hub stores (the sandbox's own id is ``did:rkey``, slash-free)."""
+        return uri_of(post)
+
     def __init__(self, state: SandboxState) -> None:
         super().__init__(state)
         self.methods: dict[str, Callable[..., Response]] = {

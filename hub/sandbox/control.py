@@ -11,7 +11,8 @@ Tests, the demo and people practising use them the same way (``hub.sandbox.clien
 - ``GET  /_sandbox/metrics?network=x&post_id=ID`` -> ``{"figures": {"views", ...}, "wire": ...}``:
   what the network would say about the post's figures now; ``GET|POST /_sandbox/engagement``
   ``{"speed": 60, "advance_seconds": 3600}``: let figures grow over time (``engagement``)
-- ``GET  /_sandbox/comments?network=x[&post_id=ID]`` -> ``[{"id", "network", "post_id",
+- ``GET  /_sandbox/comments?network=x[&post_id=ID]`` -> ``[{"id", "remote_id" (the network's
+  id for it, which hub stores: Bluesky's AT URI, else the same as "id"), "network", "post_id",
   "parent_id", "text", "author", "author_id", "hidden", "deleted", "from_owner", ...}]``,
   oldest first (``parent_id``: the comment answered, null for a comment on the post itself;
   ``from_owner``: written by the post's own account, i.e. our replies)
@@ -211,6 +212,7 @@ class Control:
             root = self.state.post(comment.network, comment.root_id or comment.parent_id or "")
         return {
             "id": comment.id,
+            "remote_id": self.app.api_for(comment.network).remote_id(comment),
             "network": comment.network,
             "post_id": comment.root_id or comment.parent_id,
             "parent_id": comment.parent_id if comment.parent_id != comment.root_id else None,

@@ -484,6 +484,11 @@ class NetworkApi(ABC):
     def __init__(self, state: SandboxState) -> None:
         self.state = state
 
+    def remote_id(self, post: Post) -> str:
+        """The id the network's API gives this post or comment, the one hub stores. The same as
+        the sandbox's own id, except where the network's id cannot name a control path."""
+        return post.id
+
     @abstractmethod
     def claims(self, path: str) -> bool:
         """Is this path part of this API?"""

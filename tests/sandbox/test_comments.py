@@ -12,6 +12,7 @@ from tests.support import wait_until
 
 LISTED = {
     "id",
+    "remote_id",
     "network",
     "post_id",
     "parent_id",

@@ -33,6 +33,7 @@ def test_replies_arrive_are_hidden_answered_and_our_answer_deleted(
     assert sync.sync_now(ch) == "synced"
     comment = by_text(ch)["Wann kommt der Bus?"]
     assert comment.remote_id == at_uri(question["id"]) and comment.remote_post_id == post
+    assert question["remote_id"] == comment.remote_id  # what the sandbox says hub stores
     assert availability(comment).hide is None
     assert availability(comment).delete  # a citizen's record: not ours to delete
 
