@@ -34,8 +34,9 @@ REDIS_URL = os.environ.get("HUB_TEST_REDIS", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def service_missing(what: str, error: Exception) -> None:
-    """A required service is down: fail in CI, skip (loudly) on a developer's machine."""
+def service_missing(what: str, error: Exception | str) -> None:
+    """A required service or tool is missing: fail in CI, skip (loudly) on a developer's
+    machine. In CI a skip would hide a missing install step."""
     message = f"{what} is not available: {error}"
     if IN_CI:
         pytest.fail(message, pytrace=False)

@@ -16,6 +16,7 @@ import pytest
 
 from hub.scheduler.app import QUEUES
 from tests import deploy_files
+from tests.conftest import service_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "tests" / "fixtures" / "compose" / "compose-spec.json"
@@ -86,7 +87,7 @@ def test_the_systemd_units_run_the_commands_of_the_compose_file() -> None:
 
 def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     if shutil.which("systemd-analyze") is None:
-        pytest.skip("systemd-analyze is not installed")
+        service_missing("systemd-analyze", "not on PATH")
     hub = shutil.which("hub", path=str(Path(sys.executable).parent))
     assert hub
     shutil.copytree(deploy_files.SYSTEMD, tmp_path, dirs_exist_ok=True)
@@ -187,7 +188,7 @@ def test_caddy_accepts_the_caddyfile_as_compose_and_the_systemd_drop_in_fill_it(
     """As production runs it (a Let's Encrypt certificate); tests/e2e/test_deploy.py runs it
     with ``tls internal``."""
     if shutil.which("caddy") is None:
-        pytest.skip("caddy is not installed (scripts/setup.sh installs Debian's)")
+        service_missing("caddy", "not on PATH (scripts/setup.sh installs Debian's)")
     proxy = deploy_files.compose()["services"]["proxy"]
     variables = {"HUB_DOMAIN": "hub.stadt.example", "CADDY_TLS": "tls presse@stadt.example"}
     from_compose = {
